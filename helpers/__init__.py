@@ -1,0 +1,26 @@
+"""helpers: the plumbing of the course "Vanishing & Exploding Gradients".
+
+The maths is in the notebooks; this package holds what would distract from it. One module per
+idea: ``activations``, ``inits``, ``nets`` (the model builder), ``probe`` (one forward/backward
+pass, summarised per layer), ``data``, ``training``, ``plots``, ``figures`` (interactive figures
+defined once), ``widgets`` (the control panel), ``claims``, ``exercises`` and ``chapters`` (each
+notebook's figures and exercises).
+"""
+from .activations import ACTIVATIONS, Activation, get_activation
+from .claims import ClaimFailed, claim
+from .data import Dataset, adding_problem, digits, gaussian_batch
+from .exercises import EXERCISES, check
+from .figures import FIGURES, KNOBS, InteractiveFigure, interactive_figure, knob, show
+from .inits import INITS, get_init
+from .nets import MLP, mlp
+from .probe import Profile, profile
+from .session import setup
+from .training import TrainingRun, train
+from . import chapters  # registers every chapter's figures and exercises
+
+__all__ = [
+    "ACTIVATIONS", "Activation", "get_activation", "INITS", "get_init", "mlp", "MLP",
+    "profile", "Profile", "digits", "gaussian_batch", "adding_problem", "Dataset", "train",
+    "TrainingRun", "FIGURES", "KNOBS", "InteractiveFigure", "interactive_figure", "knob", "show",
+    "claim", "ClaimFailed", "EXERCISES", "check", "setup",
+]

@@ -1,0 +1,84 @@
+"""The course's data: scikit-learn's bundled handwritten digits (no download, ever) and seeded
+synthetic tasks. Everything comes back as float32/long torch tensors, standardized with the
+training split's statistics only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from .validation import check_float, check_int
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    @property
+    def n_features(self) -> int:
+        return self.x_train.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.y_train.max()) + 1
+
+    def __repr__(self):
+        return (f"Dataset({self.name!r}: {len(self.x_train)} train / {len(self.x_test)} test, "
+                f"{self.n_features} features, {self.n_classes} classes)")
+
+
+@lru_cache(maxsize=None)
+def _load_digits():
+    from sklearn.datasets import load_digits  # ships inside scikit-learn: no download
+    bunch = load_digits()
+    return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
+
+
+def digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """The 1,797 8×8 handwritten digits (10 classes), split at random with ``seed``."""
+    check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False)
+    if test_fraction >= 1:
+        raise ValueError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
+    x, y = _load_digits()
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = int(round(test_fraction * len(x)))
+    test, train = order[:n_test], order[n_test:]
+    mean, std = x[train].mean(0), x[train].std(0)
+    std[std == 0] = 1.0  # the corner pixels are always blank
+    scale = lambda a: torch.from_numpy((a - mean) / std)
+    return Dataset("digits", scale(x[train]), torch.from_numpy(y[train]),
+                   scale(x[test]), torch.from_numpy(y[test]))
+
+
+def gaussian_batch(batch: int, features: int, seed: int = 0) -> torch.Tensor:
+    """A batch of standard-normal inputs, the usual probe input of signal-propagation studies."""
+    check_int("batch", batch, 1)
+    check_int("features", features, 1)
+    return torch.randn(batch, features, generator=torch.Generator().manual_seed(seed))
+
+
+def adding_problem(n_sequences: int, length: int, seed: int = 0):
+    """Hochreiter & Schmidhuber's adding problem: ``x`` is (n, length, 2), a random value in
+    [0, 1] and a 0/1 marker on exactly two positions (one in each half); ``y`` is the sum of the
+    two marked values. Predicting the mean (1.0) gives the baseline mean squared error, 1/6."""
+    check_int("n_sequences", n_sequences, 1)
+    check_int("length", length, 2)
+    g = torch.Generator().manual_seed(seed)
+    values = torch.rand(n_sequences, length, generator=g)
+    half = length // 2
+    first = torch.randint(0, half, (n_sequences,), generator=g)
+    second = torch.randint(half, length, (n_sequences,), generator=g)
+    markers = torch.zeros(n_sequences, length)
+    rows = torch.arange(n_sequences)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    x = torch.stack([values, markers], dim=-1)
+    y = values[rows, first] + values[rows, second]
+    return x, y

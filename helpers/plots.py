@@ -1,0 +1,127 @@
+"""Figure layout and drawing primitives, the same in every chapter.
+
+One colour per thing across the course (an activation is always the same colour, the first and
+last layer always the ends of one colour map), from the Okabe-Ito colour-blind-safe palette;
+line styles differ too, so that printed handouts read in black and white. Fonts and lines are
+sized for a projector.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), the colour-blind-safe qualitative palette.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+COLORS = {
+    # activations
+    "sigmoid": "#D55E00", "tanh": "#0072B2", "relu": "#009E73", "leaky_relu": "#56B4E9",
+    "elu": "#CC79A7", "gelu": "#E69F00", "softsign": "#000000", "identity": "#999999",
+    # inits
+    "zeros": "#999999", "small": "#D55E00", "standard": "#E69F00", "xavier_uniform": "#0072B2",
+    "xavier_normal": "#0072B2", "lecun_normal": "#56B4E9", "he_uniform": "#009E73",
+    "he_normal": "#009E73", "orthogonal": "#CC79A7",
+    # roles
+    "measured": "#0072B2", "predicted": "#000000", "derivative": "#D55E00", "diverged": "#D55E00",
+}
+LINESTYLES = ["-", "--", "-.", ":"]
+LAYER_CMAP = "viridis"  # first hidden layer dark, last layer yellow, in every chapter
+
+LECTURE_STYLE = {
+    "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (9, 4.5),
+    "font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14, "legend.fontsize": 12,
+    "xtick.labelsize": 12, "ytick.labelsize": 12, "lines.linewidth": 2.5,
+    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO), "figure.constrained_layout.use": True,
+    "image.cmap": LAYER_CMAP,
+}
+
+
+def apply_style() -> None:
+    mpl.rcParams.update(LECTURE_STYLE)
+
+
+def color_of(name: str, index: int = 0) -> str:
+    return COLORS.get(str(name), OKABE_ITO[index % len(OKABE_ITO)])
+
+
+def layer_colors(depth: int) -> list:
+    cmap = mpl.colormaps[LAYER_CMAP]
+    return [cmap(i / max(depth - 1, 1) * 0.9) for i in range(depth)]
+
+
+def new_figure(figsize=None, dpi=None) -> Figure:
+    """A figure not owned by pyplot: nothing is shown twice and nothing leaks on redraw."""
+    with mpl.rc_context(LECTURE_STYLE):
+        return Figure(figsize=figsize or LECTURE_STYLE["figure.figsize"], dpi=dpi or 100,
+                      layout="constrained")
+
+
+def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=True,
+              ylabel="", marker="o") -> None:
+    """One statistic per hidden layer (layer 1 = input side), non-finite layers marked ✕."""
+    values = np.asarray(values, dtype=float)
+    layers = np.arange(1, len(values) + 1)
+    finite = np.isfinite(values) & ((values > 0) if log else True)
+    ax.plot(layers[finite], values[finite], marker=marker, markersize=4, label=label,
+            color=color, linestyle=linestyle)
+    if (~np.isfinite(values)).any():
+        bad = layers[~np.isfinite(values)]
+        top = np.nanmax(np.where(np.isfinite(values), values, np.nan)) if finite.any() else 1.0
+        ax.plot(bad, np.full(len(bad), top), "x", color=COLORS["diverged"], markersize=10,
+                label="non-finite (overflow)")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("hidden layer (1 = nearest the input)")
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0.5, max(len(values), 1) + 0.5)
+
+
+def layer_histograms(fig: Figure, values_per_layer: Sequence[np.ndarray], *, bins=60,
+                     value_range=None, xlabel="activation", max_panels=8) -> list[Axes]:
+    """A row of histograms, one per layer (evenly chosen when there are many), each titled with
+    the layer's mean and std, as in the lecture's Xavier pictures."""
+    depth = len(values_per_layer)
+    chosen = np.unique(np.linspace(0, depth - 1, min(depth, max_panels)).round().astype(int))
+    axes = fig.subplots(1, len(chosen), sharey=True, squeeze=False)[0]
+    colors = layer_colors(depth)
+    for ax, i in zip(axes, chosen):
+        v = np.asarray(values_per_layer[i], dtype=float).ravel()
+        finite = v[np.isfinite(v)]
+        if len(finite) == 0:
+            ax.text(0.5, 0.5, "all values\nnon-finite", ha="center", va="center",
+                    transform=ax.transAxes, color=COLORS["diverged"])
+        else:
+            ax.hist(finite, bins=bins, range=value_range, color=colors[i],
+                    weights=np.full(len(finite), 1 / len(finite)))
+        ax.set_title(f"layer {i + 1}\nmean {finite.mean() if len(finite) else np.nan:+.2f}\n"
+                     f"std {finite.std() if len(finite) else np.nan:.3g}", fontsize=11)
+        ax.set_xlabel(xlabel, fontsize=11)
+        ax.tick_params(labelsize=9)
+    axes[0].set_ylabel("fraction of units")
+    return list(axes)
+
+
+def mark_diverged(ax: Axes, step: int) -> None:
+    ax.axvline(step, color=COLORS["diverged"], linestyle=":", linewidth=2)
+    ax.annotate(f"diverged at step {step}", xy=(step, 0.5), xycoords=("data", "axes fraction"),
+                xytext=(-6, 0), textcoords="offset points", ha="right", rotation=90,
+                color=COLORS["diverged"], fontsize=12)
+
+
+def training_curves(ax: Axes, runs: Mapping[str, object], *, log=False, colors=None) -> None:
+    """Loss per step for each labelled TrainingRun, with "diverged at step k" where one did."""
+    for i, (label, run) in enumerate(runs.items()):
+        color = (colors or {}).get(label, OKABE_ITO[i % len(OKABE_ITO)])
+        steps = np.arange(len(run.loss))
+        ax.plot(steps, run.loss, label=label, color=color, linestyle=LINESTYLES[i % 4])
+        if run.diverged_at is not None:
+            mark_diverged(ax, run.diverged_at)
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("training loss (cross-entropy)")
+    ax.legend()

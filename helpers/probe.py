@@ -1,0 +1,149 @@
+"""The one probe of the course: a forward and a backward pass with hooks, summarised per layer.
+
+In the spirit of fastai's ``ActivationStats``, every chapter looks inside a network the same
+way: ``profile(model, x)`` returns one number per hidden layer (input to output) for each
+statistic, as numpy arrays, ready to plot on a log axis. Overflow is part of the lesson, so a
+non-finite value is *reported* (``finite``, ``first_nonfinite_layer``), never raised.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .activations import get_activation
+from .nets import MLP
+from .validation import check_choice
+
+LOSSES = {"cross_entropy": F.cross_entropy, "mse": F.mse_loss}
+
+
+@dataclass
+class Profile:
+    """Per-hidden-layer statistics of one forward/backward pass (index 0 = first hidden layer)."""
+    activation_mean: np.ndarray
+    activation_std: np.ndarray
+    saturated_fraction: np.ndarray  # units whose derivative collapsed (|tanh| > 0.97 for tanh)
+    dead_fraction: np.ndarray  # units whose derivative is 0 on every example of the batch
+    grad_std: np.ndarray  # std of dLoss/dz, z the layer's pre-activation
+    weight_grad_norm: np.ndarray  # Frobenius norm of dLoss/dW of the layer's Linear
+    finite: bool
+    first_nonfinite_layer: int | None  # see nonfinite_pass for which pass it was found in
+    nonfinite_pass: str | None  # "forward" or "backward"
+    loss: float | None = None
+    activations: list[np.ndarray] = field(default_factory=list, repr=False)  # per layer, a
+    pre_activations: list[np.ndarray] = field(default_factory=list, repr=False)  # per layer, z
+    pre_activation_grads: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def depth(self) -> int:
+        return len(self.grad_std)
+
+    def summary(self) -> str:
+        if self.finite:
+            return f"finite; grad_std from {self.grad_std[0]:.3g} (layer 1) to {self.grad_std[-1]:.3g} (layer {self.depth})"
+        return f"non-finite values first in the {self.nonfinite_pass} pass at hidden layer {self.first_nonfinite_layer + 1}"
+
+
+def _hidden_layers(model: nn.Module):
+    """(linear, activation-module or None, activation name or None) for every hidden layer."""
+    if isinstance(model, MLP):
+        return [(layer.linear, layer.activation, layer.activation_name) for layer in model.hidden]
+    # Any other model: every Linear is a layer; its output is the pre-activation we can see.
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    return [(linear, None, None) for linear in linears]
+
+
+def _first_nonfinite(arrays, order) -> int | None:
+    return next((i for i in order if not np.isfinite(arrays[i]).all()), None)
+
+
+def profile(model: nn.Module, x, y=None, *, loss="cross_entropy", seed: int = 0) -> Profile:
+    """One forward and backward pass through ``model`` on the batch ``x``.
+
+    With ``y=None`` a seeded standard-normal gradient is back-propagated from the output (the
+    usual signal-propagation probe, independent of any task); with ``y`` the loss is used
+    (``"cross_entropy"`` by default, ``"mse"``, or any callable ``loss(output, y)``).
+    """
+    layers = _hidden_layers(model)
+    if not layers:
+        raise ValueError("profile needs a model with at least one nn.Linear layer (e.g. from helpers.mlp)")
+    x = torch.as_tensor(x, dtype=torch.float32)
+    expected = layers[0][0].in_features
+    if x.ndim != 2 or x.shape[1] != expected:
+        raise ValueError(f"x must have shape (batch, {expected}) to match the model; got {tuple(x.shape)}")
+    if not callable(loss):
+        loss = LOSSES[check_choice("loss", loss, LOSSES)]
+
+    pre, post = [None] * len(layers), [None] * len(layers)
+    handles = []
+    for i, (linear, act_module, _) in enumerate(layers):
+        if act_module is not None:
+            def hook(module, inputs, output, i=i):
+                pre[i], post[i] = inputs[0], output
+                inputs[0].retain_grad()
+            handles.append(act_module.register_forward_hook(hook))
+        else:
+            def hook(module, inputs, output, i=i):
+                pre[i] = post[i] = output
+                output.retain_grad()
+            handles.append(linear.register_forward_hook(hook))
+    model.zero_grad(set_to_none=True)
+    was_training = model.training
+    try:
+        with np.errstate(all="ignore"):
+            out = model(x)
+            if y is None:
+                generator = torch.Generator().manual_seed(seed)
+                seed_grad = torch.randn(out.shape, generator=generator)
+                loss_value = None
+                out.backward(seed_grad)
+            else:
+                objective = loss(out, torch.as_tensor(y))
+                loss_value = float(objective.detach())
+                objective.backward()
+    finally:
+        for h in handles:
+            h.remove()
+        model.train(was_training)
+
+    z = [p.detach().double().numpy() for p in pre]
+    a = [p.detach().double().numpy() for p in post]
+    dz = [p.grad.double().numpy() if p.grad is not None else np.full(p.shape, np.nan) for p in pre]
+    saturated, dead = [], []
+    for (_, act_module, name), zi in zip(layers, pre):
+        if name is None:
+            saturated.append(np.nan)
+            dead.append(np.nan)
+            continue
+        activation = get_activation(name)
+        with np.errstate(all="ignore"):
+            d = torch.as_tensor(activation.derivative(zi.detach().double().numpy()))
+        saturated.append(activation.saturated(d).double().mean().item())
+        dead.append((d == 0).all(dim=0).double().mean().item())
+
+    weight_grads = [linear.weight.grad for linear, _, _ in layers]
+    with np.errstate(all="ignore"):
+        stats = dict(
+            activation_mean=np.array([ai.mean() for ai in a]),
+            activation_std=np.array([ai.std() for ai in a]),
+            saturated_fraction=np.array(saturated),
+            dead_fraction=np.array(dead),
+            grad_std=np.array([g.std() for g in dz]),
+            weight_grad_norm=np.array([float(torch.linalg.norm(g.double())) if g is not None else np.nan
+                                       for g in weight_grads]),
+        )
+    n = len(layers)
+    bad_forward = _first_nonfinite(a, range(n))
+    # Backward, gradients overflow from the output towards the input: the first bad one met
+    # by back-propagation is the highest-index layer.
+    bad_backward = None if bad_forward is not None else _first_nonfinite(dz, reversed(range(n)))
+    first_bad = bad_forward if bad_forward is not None else bad_backward
+    finite = first_bad is None and (loss_value is None or np.isfinite(loss_value))
+    return Profile(**stats, finite=finite, first_nonfinite_layer=first_bad,
+                   nonfinite_pass=("forward" if bad_forward is not None else
+                                   "backward" if bad_backward is not None else None),
+                   loss=loss_value, activations=a, pre_activations=z, pre_activation_grads=dz)

@@ -1,0 +1,27 @@
+"""``setup()``: the one visible line at the top of every notebook."""
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+import torch
+
+from .plots import apply_style
+
+
+def setup(seed: int = 0, threads: int = 1) -> None:
+    """Seed Python, numpy and torch; fix torch's thread count (one thread gives the same numbers
+    on every machine and is fastest for the course's small nets); apply the lecture plot style."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    apply_style()
+    try:  # crisp inline figures; not an error outside IPython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+        set_matplotlib_formats("png")
+    except ImportError:
+        pass
+    mode = "static handout" if os.environ.get("HELPERS_STATIC") else "live"
+    print(f"helpers ready: seed {seed} · torch {torch.__version__} · {threads} thread(s) · {mode} figures")

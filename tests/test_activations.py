@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+import torch
+
+import helpers
+
+REQUIRED = {"identity", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softsign"}
+# Avoid the kinks at 0, where the derivative of ReLU-like functions is a convention.
+Z = np.concatenate([np.linspace(-6, -0.01, 50), np.linspace(0.01, 6, 50)])
+
+
+def test_registry_has_every_required_activation():
+    assert REQUIRED <= set(helpers.ACTIVATIONS)
+
+
+@pytest.mark.parametrize("name", sorted(helpers.ACTIVATIONS))
+def test_derivative_matches_autograd(name):
+    act = helpers.ACTIVATIONS[name]
+    z = torch.tensor(Z, dtype=torch.float64, requires_grad=True)
+    act.module().double()(z).sum().backward()
+    np.testing.assert_allclose(act.derivative(Z), z.grad.numpy(), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(helpers.ACTIVATIONS))
+def test_numpy_function_matches_torch_module(name):
+    act = helpers.ACTIVATIONS[name]
+    torch_values = act.module().double()(torch.tensor(Z)).numpy()
+    np.testing.assert_allclose(act.function(Z), torch_values, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(helpers.ACTIVATIONS))
+def test_peak_derivative_is_the_maximum_slope(name):
+    act = helpers.ACTIVATIONS[name]
+    grid = np.linspace(-10, 10, 200_001)
+    assert act.derivative(grid).max() == pytest.approx(act.peak_derivative, rel=1e-6)
+
+
+def test_tanh_saturation_matches_karpathys_rule():
+    act = helpers.ACTIVATIONS["tanh"]
+    z = torch.tensor([0.0, 2.0, 2.1, -2.1, 5.0], dtype=torch.float64)
+    expected = z.tanh().abs() > 0.97
+    assert torch.equal(act.saturated(torch.tensor(act.derivative(z.numpy()))), expected)
+
+
+def test_relu_never_counts_as_saturated():
+    act = helpers.ACTIVATIONS["relu"]
+    assert not act.saturated(torch.zeros(5, dtype=torch.float64)).any()
+
+
+def test_sigmoid_does_not_overflow_for_large_inputs():
+    with np.errstate(all="raise"):
+        values = helpers.ACTIVATIONS["sigmoid"].function(np.array([-1000.0, 1000.0]))
+    np.testing.assert_allclose(values, [0.0, 1.0])
+
+
+def test_unknown_activation_names_the_choices():
+    with pytest.raises(ValueError, match="activation must be one of .*'tanh'.*got 'tahn'"):
+        helpers.get_activation("tahn")

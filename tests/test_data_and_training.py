@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import torch
+
+import helpers
+
+
+def test_digits_split_is_standardized_and_reproducible():
+    data = helpers.digits(seed=0)
+    assert len(data.x_train) + len(data.x_test) == 1797
+    assert data.n_features == 64 and data.n_classes == 10
+    assert data.x_train.mean().abs() < 1e-5
+    assert torch.equal(helpers.digits(seed=0).y_test, data.y_test)
+    assert not torch.equal(helpers.digits(seed=1).y_test, data.y_test)
+    with pytest.raises(ValueError, match=r"test_fraction must be a number in \(0"):
+        helpers.digits(test_fraction=1.5)
+
+
+def test_adding_problem_marks_two_positions_and_sums_them():
+    x, y = helpers.adding_problem(50, 20, seed=0)
+    assert x.shape == (50, 20, 2)
+    assert torch.equal(x[..., 1].sum(1), torch.full((50,), 2.0))
+    torch.testing.assert_close((x[..., 0] * x[..., 1]).sum(1), y)
+
+
+def small_run(**kwargs):
+    model = helpers.mlp(1, 32, "tanh", "xavier_normal", in_features=64, out_features=10)
+    return helpers.train(model, helpers.digits(), **{"steps": 150, "lr": 0.1, "progress": False, **kwargs})
+
+
+def test_a_shallow_net_learns_the_digits():
+    run = small_run()
+    assert not run.diverged
+    assert run.loss[-20:].mean() < 0.5 * run.loss[:5].mean()
+    assert run.test_accuracy > 0.8
+    assert run.layer_grad_norm.shape == (150, 2)
+    assert len(run.eval_steps) == len(run.test_accuracy_curve) and run.eval_steps[-1] == 150
+
+
+def test_divergence_stops_and_names_the_step():
+    model = helpers.mlp(8, 64, "relu", 1.0, in_features=64, out_features=10)
+    run = helpers.train(model, helpers.digits(), steps=100, lr=1.0, progress=False)
+    assert run.diverged and run.diverged_at < 100
+    assert len(run.loss) == run.diverged_at
+    assert np.isnan(run.test_accuracy)
+    assert f"diverged at step {run.diverged_at}" in run.summary()
+
+
+def test_clip_norm_bounds_the_step():
+    model = helpers.mlp(1, 16, in_features=64, out_features=10)
+    before = [p.detach().clone() for p in model.parameters()]
+    helpers.train(model, helpers.digits(), steps=1, lr=1.0, clip_norm=0.01, progress=False)
+    step = torch.sqrt(sum(((p - b) ** 2).sum() for p, b in zip(model.parameters(), before)))
+    assert step.item() <= 0.01 + 1e-6
+
+
+@pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.9, 0.0), (0.9, 1e-2)])
+def test_sgd_step_is_torch_optim_sgd(momentum, weight_decay):
+    from helpers.training import sgd_step
+    torch.manual_seed(0)
+    ours, theirs = torch.nn.Linear(4, 3), torch.nn.Linear(4, 3)
+    theirs.load_state_dict(ours.state_dict())
+    optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    buffers = [torch.zeros_like(p) for p in ours.parameters()]
+    for step in range(3):
+        x = torch.randn(8, 4)
+        for model in (ours, theirs):
+            model.zero_grad()
+            model(x).pow(2).sum().backward()
+        sgd_step(list(ours.parameters()), buffers, lr=0.1, momentum=momentum, weight_decay=weight_decay)
+        optimizer.step()
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+def test_callbacks_are_recorded_every_step():
+    run = small_run(steps=10, callbacks={"w00": lambda m: m.hidden[0].linear.weight[0, 0].item()})
+    assert run.records["w00"].shape == (10,)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(steps=0), "steps must be a whole number >= 1"),
+    (dict(lr=0), r"lr must be a number in \(0.0"),
+    (dict(batch_size=5000), "batch_size must be a whole number from 1 to 1348"),
+    (dict(clip_norm=-1), "clip_norm must be"),
+    (dict(weight_decay=-0.1), "weight_decay must be"),
+])
+def test_bad_training_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        small_run(**kwargs)

@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+import helpers
+from helpers.figures import Gallery, InteractiveFigure, IntParam, STATIC_ENV
+from helpers.widgets import ControlPanel
+
+FIGURE_NAMES = sorted(helpers.FIGURES)
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+def test_every_figure_renders_its_defaults_presets_and_worst_case(name):
+    figure = helpers.FIGURES[name]
+    assert figure.presets, "a figure needs presets for its handout gallery"
+    for values in [{}, figure.expensive, *figure.presets.values()]:
+        fig = figure.render(**values)
+        assert fig.axes and all(ax.has_data() for ax in fig.axes)
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+def test_changing_a_control_redraws_the_image_in_place(name):
+    panel = helpers.show(name)
+    first_image, image_widget = panel.image.value, panel.image
+    control_name, control = next(iter(panel.controls.items()))
+    param = panel.figure.params[control_name]
+    new_value = param.choices[-1] if hasattr(param, "choices") and param.choices[-1] != control.value \
+        else param.choices[0] if hasattr(param, "choices") else param.high
+    control.value = new_value
+    assert panel.values[control_name] == new_value
+    assert panel.image is image_widget and panel.image.value != first_image
+    assert panel.error.value == "" and panel.redraw_count == 2
+
+
+def test_a_preset_button_sets_every_value_with_one_redraw():
+    panel = helpers.show("gradient_flow")
+    preset = "ReLU + He"
+    panel.presets.value = preset
+    assert panel.redraw_count == 2
+    assert panel.values == panel.figure.resolve(**panel.figure.presets[preset])
+
+
+def test_controls_cannot_leave_the_valid_range():
+    panel = helpers.show("gradient_flow")
+    panel.controls["depth"].value = 10_000
+    assert panel.values["depth"] == panel.figure.params["depth"].high
+    with pytest.raises(Exception):
+        panel.controls["activation"].value = "not-an-activation"
+    assert panel.values["activation"] in helpers.ACTIVATIONS
+
+
+def test_an_error_while_drawing_is_shown_in_the_panel():
+    calls = []
+
+    def draw(fig, n):
+        calls.append(n)
+        if n == 3:
+            raise RuntimeError("the lecture must go on")
+        fig.subplots().plot(range(n))
+
+    figure = InteractiveFigure("failing", "test", draw, {"n": IntParam(1, 5, 2)}, {"two": {"n": 2}})
+    panel = ControlPanel(figure)
+    good_image = panel.image.value
+    panel.controls["n"].value = 3
+    assert "RuntimeError" in panel.error.value and "the lecture must go on" in panel.error.value
+    assert panel.image.value == good_image  # the last good picture stays
+    panel.controls["n"].value = 4
+    assert panel.error.value == ""
+
+
+def test_static_mode_shows_a_captioned_gallery_of_presets(monkeypatch):
+    monkeypatch.setenv(STATIC_ENV, "1")
+    gallery = helpers.show("gradient_flow")
+    assert isinstance(gallery, Gallery)
+    page = gallery._repr_html_()
+    assert page.count("<img") == len(helpers.FIGURES["gradient_flow"].presets)
+    assert "depth 20 · width 64 · sigmoid · xavier_normal" in page
+
+
+def test_unknown_figure_and_parameter_values_are_refused_clearly():
+    with pytest.raises(ValueError, match="figure must be one of .*'gradient_flow'"):
+        helpers.show("gradient_flw")
+    figure = helpers.FIGURES["gradient_flow"]
+    with pytest.raises(ValueError, match="depth must be a whole number from 1 to 50; got 51"):
+        figure.render(depth=51)
+    with pytest.raises(ValueError, match="has no parameter colour"):
+        figure.render(colour="red")
+
+
+def test_a_preset_outside_the_ranges_is_refused_at_definition():
+    with pytest.raises(ValueError, match="preset 'too deep': n must be a whole number from 1 to 5"):
+        InteractiveFigure("bad", "test", lambda fig, n: None, {"n": IntParam(1, 5, 2)}, {"too deep": {"n": 9}})
+
+
+def test_overflow_is_drawn_not_raised():
+    fig = helpers.FIGURES["gradient_flow"].render(depth=50, activation="relu", init="he_normal")
+    assert fig.axes  # sanity: a finite case draws
+    from helpers.chapters.vanishing_gradients import gradient_profile
+    assert np.isfinite(gradient_profile(50, 64, "relu", "he_normal").grad_std).all()

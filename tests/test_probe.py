@@ -1,0 +1,90 @@
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import helpers
+
+
+def test_profile_matches_a_small_net_computed_by_hand():
+    model = helpers.mlp(2, 3, "tanh", "xavier_normal", seed=4)
+    x = helpers.gaussian_batch(5, 3, seed=1)
+    result = helpers.profile(model, x, seed=7)
+
+    W1, W2 = (layer.linear.weight.detach().double().numpy() for layer in model.hidden)
+    xn = x.double().numpy()
+    z1 = xn @ W1.T; a1 = np.tanh(z1)
+    z2 = a1 @ W2.T; a2 = np.tanh(z2)
+    seed_grad = torch.randn((5, 3), generator=torch.Generator().manual_seed(7)).double().numpy()
+    dz2 = seed_grad * (1 - a2**2)
+    dz1 = (dz2 @ W2) * (1 - a1**2)
+
+    np.testing.assert_allclose(result.activation_mean, [a1.mean(), a2.mean()], rtol=1e-5)
+    np.testing.assert_allclose(result.activation_std, [a1.std(), a2.std()], rtol=1e-5)
+    np.testing.assert_allclose(result.grad_std, [dz1.std(), dz2.std()], rtol=1e-5)
+    np.testing.assert_allclose(result.weight_grad_norm,
+                               [np.linalg.norm(dz1.T @ xn), np.linalg.norm(dz2.T @ a1)], rtol=1e-5)
+    saturated = [(np.abs(a) > 0.97).mean() for a in (a1, a2)]
+    np.testing.assert_allclose(result.saturated_fraction, saturated)
+    assert result.finite and result.first_nonfinite_layer is None
+
+
+def test_dead_fraction_counts_units_never_active_on_the_batch():
+    model = helpers.mlp(1, 4, "relu", "zeros")
+    with torch.no_grad():
+        model.hidden[0].linear.weight[:] = torch.eye(4)
+        model.hidden[0].linear.bias[:] = torch.tensor([0.0, 0.0, -100.0, -100.0])
+    x = torch.tensor([[1.0, -1.0, 1.0, 1.0], [1.0, 2.0, 1.0, 1.0]])
+    result = helpers.profile(model, x)
+    assert result.dead_fraction[0] == pytest.approx(0.5)  # units 3 and 4; unit 2 fires once
+
+
+def test_profile_with_labels_uses_the_loss():
+    model = helpers.mlp(2, 8, in_features=4, out_features=3)
+    x, y = torch.randn(6, 4), torch.tensor([0, 1, 2, 0, 1, 2])
+    result = helpers.profile(model, x, y)
+    expected = nn.functional.cross_entropy(model(x), y).item()
+    assert result.loss == pytest.approx(expected, rel=1e-6)
+    assert helpers.profile(model, x, torch.randn(6, 3), loss="mse").loss > 0
+
+
+def test_overflow_is_reported_not_raised():
+    model = helpers.mlp(60, 64, "relu", 10.0)
+    result = helpers.profile(model, helpers.gaussian_batch(32, 64))
+    assert result.finite is False
+    assert result.nonfinite_pass == "forward"
+    assert 0 < result.first_nonfinite_layer < 60
+    assert np.isfinite(result.activation_std[: result.first_nonfinite_layer]).all()
+    assert not np.isfinite(result.activation_std[result.first_nonfinite_layer])
+    assert "forward pass at hidden layer" in result.summary()
+
+
+def test_backward_overflow_is_found_from_the_output_side():
+    # A linear net whose signal shrinks ×1e-13 per layer, then grows back: the forward pass
+    # stays finite, but back-propagation meets the three large layers first and overflows.
+    model = helpers.mlp(6, 16, "identity", "orthogonal")
+    with torch.no_grad():
+        for layer in model.hidden[:3]:
+            layer.linear.weight.mul_(1e-13)
+        for layer in model.hidden[3:]:
+            layer.linear.weight.mul_(1e13)
+    result = helpers.profile(model, helpers.gaussian_batch(8, 16))
+    assert result.nonfinite_pass == "backward"
+    assert result.first_nonfinite_layer == 2
+
+
+def test_any_model_with_linear_layers_can_be_profiled():
+    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+    result = helpers.profile(model, torch.randn(5, 4))
+    assert result.depth == 2 and np.isfinite(result.grad_std).all()
+    assert np.isnan(result.saturated_fraction).all()  # unknown activation: not guessed
+
+
+def test_bad_inputs():
+    model = helpers.mlp(2, 8)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 8\) to match the model; got \(4, 5\)"):
+        helpers.profile(model, torch.randn(4, 5))
+    with pytest.raises(ValueError, match="loss must be one of 'cross_entropy', 'mse'"):
+        helpers.profile(model, torch.randn(4, 8), torch.zeros(4), loss="hinge")
+    with pytest.raises(ValueError, match="at least one nn.Linear"):
+        helpers.profile(nn.Tanh(), torch.randn(4, 8))

@@ -1,0 +1,68 @@
+"""The repository's own rules: notebook naming and output policy, every figure and exercise
+wired into its notebook, pinned dependencies, no build output committed."""
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks_and_they_are_numbered():
+    assert NOTEBOOKS
+    for path in NOTEBOOKS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_stored_without_outputs(path):
+    """Policy (README): notebooks are committed stripped; CI executes them."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, \
+                f"{path.name} has stored outputs: clear them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_code_cell_sets_up_in_one_line(path):
+    notebook = nbformat.read(path, as_version=4)
+    first_code = next(c for c in notebook.cells if c.cell_type == "code")
+    assert first_code.source.count("\n") == 0 and "helpers.setup(" in first_code.source
+
+
+def _sources(notebook_name):
+    path = ROOT / "notebooks" / f"{notebook_name}.ipynb"
+    return path.read_text() if path.exists() else None
+
+
+@pytest.mark.parametrize("name", sorted(helpers.FIGURES))
+def test_every_figure_is_shown_by_its_notebook(name):
+    source = _sources(helpers.FIGURES[name].notebook)
+    assert source is not None, f"figure {name} belongs to a missing notebook"
+    assert f'helpers.show(\\"{name}\\"' in source
+
+
+@pytest.mark.parametrize("key", sorted(helpers.EXERCISES))
+def test_every_exercise_is_asked_in_its_notebook(key):
+    notebook = next(p for p in NOTEBOOKS if p.name.startswith(key.split(".")[0]))
+    assert f'helpers.check(\\"{key}\\"' in notebook.read_text()
+
+
+def test_requirements_pin_the_stack_and_install_the_package():
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    assert "torch==2.13.0" in lines and "-e ." in lines
+    for line in lines:
+        if line and not line.startswith(("#", "-e")):
+            assert "==" in line, f"unpinned requirement: {line}"
+
+
+def test_no_build_output_or_caches_are_tracked():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    offending = [f for f in tracked if re.search(r"(^|/)(build|__pycache__|\.ipynb_checkpoints|\.pytest_cache)/|\.egg-info/|\.html$", f)]
+    assert offending == []
