@@ -13,6 +13,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -76,8 +77,10 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("hidden layer (1 = nearest the input)")
-    ax.set_ylabel(ylabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
     ax.set_xlim(0.5, max(len(values), 1) + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def layer_histograms(fig: Figure, values_per_layer: Sequence[np.ndarray], *, bins=60,

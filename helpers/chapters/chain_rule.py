@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
@@ -56,15 +57,17 @@ def chain_product(fig, depth, weight, bias):
     left.axhline(1, color="black", linestyle="--", linewidth=1.5, label="|factor| = 1")
     left.axhline(weight / 4, color=COLORS["sigmoid"], linestyle=":", label="bound w/4")
     left.set_xlabel("neuron k")
+    left.xaxis.set_major_locator(MaxNLocator(integer=True))
     left.set_ylabel(r"$|\sigma'(z_k)\, w_k|$")
     left.set_title("one factor per neuron")
     left.legend(loc="best", fontsize=10)
     magnitude = np.abs(grads)
     right.semilogy(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
     right.set_xlabel("neuron k")
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.set_ylabel(r"$|\partial J / \partial b_k|$")
     ratio = magnitude[0] / magnitude[-1] if magnitude[-1] > 0 else math.nan
-    right.set_title(f"∂J/∂b₁ is {ratio:.2g} × ∂J/∂b_{depth}")
+    right.set_title(rf"$\partial J/\partial b_1$ = {ratio:.2g} × $\partial J/\partial b_{{{depth}}}$")
     fig.suptitle(f"{depth} sigmoid neurons, w = {weight:.3g}, b = {bias:.3g}")
 
 
