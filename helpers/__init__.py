@@ -8,7 +8,7 @@ notebook's figures and exercises).
 """
 from .activations import ACTIVATIONS, Activation, get_activation
 from .claims import ClaimFailed, claim
-from .data import Dataset, adding_problem, digits, gaussian_batch
+from .data import Dataset, adding_problem, digits, gaussian_batch, teacher
 from .exercises import EXERCISES, check
 from .figures import FIGURES, KNOBS, InteractiveFigure, interactive_figure, knob, show
 from .inits import INITS, get_init
@@ -20,7 +20,7 @@ from . import chapters  # registers every chapter's figures and exercises
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "INITS", "get_init", "mlp", "MLP",
-    "profile", "Profile", "digits", "gaussian_batch", "adding_problem", "Dataset", "train",
+    "profile", "Profile", "digits", "teacher", "gaussian_batch", "adding_problem", "Dataset", "train",
     "TrainingRun", "FIGURES", "KNOBS", "InteractiveFigure", "interactive_figure", "knob", "show",
     "claim", "ClaimFailed", "EXERCISES", "check", "setup",
 ]

@@ -57,6 +57,22 @@ def digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
                    scale(x[test]), torch.from_numpy(y[test]))
 
 
+def teacher(n_examples: int = 2000, in_features: int = 16, n_classes: int = 4, *,
+            test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+    """A synthetic classification task: Gaussian inputs labelled by a random two-layer tanh
+    "teacher" network, so the task is learnable by construction and as large as a demo needs."""
+    check_int("n_examples", n_examples, 10)
+    check_int("in_features", in_features, 1)
+    check_int("n_classes", n_classes, 2)
+    check_float("test_fraction", test_fraction, 0.0, 1.0, low_inclusive=False)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_examples, in_features, generator=g)
+    hidden = torch.tanh(x @ torch.randn(in_features, 32, generator=g) / in_features**0.5)
+    y = (hidden @ torch.randn(32, n_classes, generator=g)).argmax(dim=1)
+    n_test = max(1, int(round(test_fraction * n_examples)))
+    return Dataset("teacher", x[n_test:], y[n_test:], x[:n_test], y[:n_test])
+
+
 def gaussian_batch(batch: int, features: int, seed: int = 0) -> torch.Tensor:
     """A batch of standard-normal inputs, the usual probe input of signal-propagation studies."""
     check_int("batch", batch, 1)

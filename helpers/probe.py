@@ -61,12 +61,12 @@ def _first_nonfinite(arrays, order) -> int | None:
     return next((i for i in order if not np.isfinite(arrays[i]).all()), None)
 
 
-def profile(model: nn.Module, x, y=None, *, loss="cross_entropy", seed: int = 0) -> Profile:
+def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile:
     """One forward and backward pass through ``model`` on the batch ``x``.
 
     With ``y=None`` a seeded standard-normal gradient is back-propagated from the output (the
     usual signal-propagation probe, independent of any task); with ``y`` the loss is used
-    (``"cross_entropy"`` by default, ``"mse"``, or any callable ``loss(output, y)``).
+    (``None`` or ``"cross_entropy"``, ``"mse"``, or any callable ``loss(output, y)``).
     """
     layers = _hidden_layers(model)
     if not layers:
@@ -75,7 +75,9 @@ def profile(model: nn.Module, x, y=None, *, loss="cross_entropy", seed: int = 0)
     expected = layers[0][0].in_features
     if x.ndim != 2 or x.shape[1] != expected:
         raise ValueError(f"x must have shape (batch, {expected}) to match the model; got {tuple(x.shape)}")
-    if not callable(loss):
+    if loss is None:
+        loss = F.cross_entropy
+    elif not callable(loss):
         loss = LOSSES[check_choice("loss", loss, LOSSES)]
 
     pre, post = [None] * len(layers), [None] * len(layers)

@@ -16,6 +16,15 @@ def test_digits_split_is_standardized_and_reproducible():
         helpers.digits(test_fraction=1.5)
 
 
+def test_teacher_task_is_learnable_and_seeded():
+    data = helpers.teacher(800, 8, 3, seed=2)
+    assert data.n_features == 8 and data.n_classes == 3 and len(data.x_test) == 200
+    assert torch.equal(helpers.teacher(800, 8, 3, seed=2).y_train, data.y_train)
+    model = helpers.mlp(2, 32, "tanh", in_features=8, out_features=3)
+    run = helpers.train(model, data, steps=300, lr=0.2, progress=False)
+    assert run.test_accuracy > 0.7
+
+
 def test_adding_problem_marks_two_positions_and_sums_them():
     x, y = helpers.adding_problem(50, 20, seed=0)
     assert x.shape == (50, 20, 2)
