@@ -69,7 +69,7 @@ def _matches(answer, expected, rel_tolerance) -> bool:
 
 def check(key: str, answer) -> Verdict:
     """Compare the student's ``answer`` to exercise ``key``'s reference solution."""
-    exercise_ = EXERCISES[check_choice("exercise", key, EXERCISES)]
+    exercise_ = EXERCISES[check_choice("exercise", key, sorted(EXERCISES))]
     if answer is None or answer is Ellipsis:
         return Verdict(key, "unanswered", f"Exercise {key}: not answered yet.")
     if _matches(answer, exercise_.solution(), exercise_.rel_tolerance):

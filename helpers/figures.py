@@ -224,7 +224,7 @@ class Gallery:
 def show(figure: InteractiveFigure | str, **initial):
     """The figure with its control panel, live; or, in a handout build, its preset gallery."""
     if isinstance(figure, str):
-        figure = FIGURES[check_choice("figure", figure, FIGURES)]
+        figure = FIGURES[check_choice("figure", figure, sorted(FIGURES))]
     if os.environ.get(STATIC_ENV):
         return Gallery(figure)
     from .widgets import ControlPanel  # ipywidgets only where a live panel is wanted

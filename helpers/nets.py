@@ -12,6 +12,7 @@ from torch import nn
 
 from .activations import get_activation
 from .inits import get_init
+from .seeding import generator as random_stream
 from .validation import check_int
 
 NORMS = {
@@ -74,7 +75,7 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
     if not isinstance(residual, bool):
         raise ValueError(f"residual must be True or False; got {residual!r}")
 
-    generator = torch.Generator().manual_seed(seed)
+    generator = random_stream(seed, "weights")
     sizes = [in_features or width] + [width] * depth
     hidden = [HiddenLayer(n_in, n_out, activation, norm, residual)
               for n_in, n_out in zip(sizes[:-1], sizes[1:])]

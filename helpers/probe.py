@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from .activations import get_activation
 from .nets import MLP
+from .seeding import generator as random_stream
 from .validation import check_choice
 
 LOSSES = {"cross_entropy": F.cross_entropy, "mse": F.mse_loss}
@@ -99,7 +100,7 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
         with np.errstate(all="ignore"):
             out = model(x)
             if y is None:
-                generator = torch.Generator().manual_seed(seed)
+                generator = random_stream(seed, "probe")
                 seed_grad = torch.randn(out.shape, generator=generator)
                 loss_value = None
                 out.backward(seed_grad)

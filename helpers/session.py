@@ -18,10 +18,12 @@ def setup(seed: int = 0, threads: int = 1) -> None:
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     apply_style()
-    try:  # crisp inline figures; not an error outside IPython
+    try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-        set_matplotlib_formats("png")
-    except ImportError:
+        # The lecture style lays figures out with constrained layout, so the inline backend's
+        # default bbox_inches="tight" would only draw every figure a second time.
+        set_matplotlib_formats("png", bbox_inches=None)
+    except Exception:  # outside IPython there is no inline backend to configure
         pass
     mode = "static handout" if os.environ.get("HELPERS_STATIC") else "live"
     print(f"helpers ready: seed {seed} · torch {torch.__version__} · {threads} thread(s) · {mode} figures")

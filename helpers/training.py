@@ -7,6 +7,7 @@ longer than about two seconds show a progress bar (tqdm's ``delay``); shorter on
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -19,6 +20,7 @@ from tqdm.auto import tqdm
 
 from .data import Dataset
 from .nets import MLP
+from .seeding import generator as random_stream
 from .validation import check_float, check_int
 
 
@@ -41,6 +43,7 @@ class TrainingRun:
     loss: np.ndarray  # training loss of each step's minibatch (until divergence)
     grad_norm: np.ndarray  # total gradient norm of each step, before any clipping
     layer_grad_norm: np.ndarray  # (steps, layers): each Linear's weight-gradient norm
+    layer_weight_norm: np.ndarray  # (steps, layers): each Linear's weight norm after the update
     eval_steps: np.ndarray  # steps at which the test accuracy was measured
     test_accuracy_curve: np.ndarray
     train_accuracy: float
@@ -102,44 +105,52 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     eval_every = eval_every or max(1, steps // 20)
     check_int("eval_every", eval_every, 1)
 
-    parameters = list(model.parameters())
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    parameters = [p for _, p in named]
     velocities = [torch.zeros_like(p) for p in parameters]
-    generator = torch.Generator().manual_seed(seed)
+    generator = random_stream(seed, "batches")
     linears = _linears(model)
-    names = {p: n for n, p in model.named_parameters()}
+    position = {id(p): i for i, p in enumerate(parameters)}
+    linear_index = torch.tensor([position[id(l.weight)] for l in linears], dtype=torch.long)
     callbacks = callbacks or {}
-    losses, grad_norms, layer_norms, eval_steps, test_curve = [], [], [], [], []
+    losses, grad_norms, layer_grads, layer_weights, eval_steps, test_curve = [], [], [], [], [], []
     records = {name: [] for name in callbacks}
     diverged_at, bad_parameters = None, []
+
+    def nonfinite(tensors, suffix=""):
+        return [n + suffix for (n, _), t in zip(named, tensors) if t is not None and not torch.isfinite(t).all()]
+
     start = time.perf_counter()
     model.train()
     for step in tqdm(range(steps), delay=2, disable=not progress, desc="training", leave=False):
         batch = torch.randint(0, len(data.x_train), (batch_size,), generator=generator)
-        model.zero_grad(set_to_none=True)
+        for p in parameters:
+            p.grad = None
         loss = F.cross_entropy(model(data.x_train[batch]), data.y_train[batch])
-        if not torch.isfinite(loss):
-            diverged_at = step
-            bad_parameters = [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]
+        if not torch.isfinite(loss):  # the forward pass overflowed: weights finite but too large
+            diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         loss.backward()
-        layer_norms.append([float(torch.linalg.vector_norm(l.weight.grad)) for l in linears])
-        total = torch.linalg.vector_norm(torch.stack(
-            [torch.linalg.vector_norm(p.grad) for p in model.parameters() if p.grad is not None]))
+        with torch.no_grad():
+            grad_norm_each = torch.stack([torch.linalg.vector_norm(p.grad) if p.grad is not None
+                                          else torch.zeros(()) for p in parameters])
+            total = torch.linalg.vector_norm(grad_norm_each)
         losses.append(float(loss.detach()))
         grad_norms.append(float(total))
+        layer_grads.append(grad_norm_each[linear_index].tolist())
         if not torch.isfinite(total):
-            diverged_at = step
-            bad_parameters = [names[p] + ".grad" for p in model.parameters()
-                              if p.grad is not None and not torch.isfinite(p.grad).all()]
+            diverged_at, bad_parameters = step, nonfinite([p.grad for p in parameters], ".grad")
             break
         if clip_norm is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            nn.utils.clip_grad_norm_(parameters, clip_norm)
         if clip_value is not None:
-            nn.utils.clip_grad_value_(model.parameters(), clip_value)
+            nn.utils.clip_grad_value_(parameters, clip_value)
         sgd_step(parameters, velocities, lr=lr, momentum=momentum, weight_decay=weight_decay)
-        bad = [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]
-        if bad:
-            diverged_at, bad_parameters = step, bad
+        with torch.no_grad():
+            weight_norms = torch.stack([torch.linalg.vector_norm(l.weight) for l in linears]).tolist()
+        layer_weights.append(weight_norms)
+        if not all(map(math.isfinite, weight_norms)):
+            diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         for name, callback in callbacks.items():
             records[name].append(callback(model))
@@ -150,7 +161,8 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     finished = diverged_at is None
     return TrainingRun(
         loss=np.array(losses), grad_norm=np.array(grad_norms),
-        layer_grad_norm=np.array(layer_norms).reshape(len(layer_norms), len(linears)),
+        layer_grad_norm=np.array(layer_grads).reshape(len(layer_grads), len(linears)),
+        layer_weight_norm=np.array(layer_weights).reshape(len(layer_weights), len(linears)),
         eval_steps=np.array(eval_steps), test_accuracy_curve=np.array(test_curve),
         train_accuracy=accuracy(model, data.x_train, data.y_train) if finished else float("nan"),
         test_accuracy=accuracy(model, data.x_test, data.y_test) if finished else float("nan"),

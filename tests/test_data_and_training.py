@@ -16,6 +16,15 @@ def test_digits_split_is_standardized_and_reproducible():
         helpers.digits(test_fraction=1.5)
 
 
+def test_fast_digits_loader_reads_exactly_what_load_digits_returns():
+    from sklearn.datasets import load_digits
+    from helpers.data import _load_digits
+    x, y = _load_digits()
+    reference = load_digits()
+    np.testing.assert_array_equal(x, reference.data.astype(np.float32))
+    np.testing.assert_array_equal(y, reference.target)
+
+
 def test_teacher_task_is_learnable_and_seeded():
     data = helpers.teacher(800, 8, 3, seed=2)
     assert data.n_features == 8 and data.n_classes == 3 and len(data.x_test) == 200

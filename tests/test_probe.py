@@ -4,6 +4,7 @@ import torch
 from torch import nn
 
 import helpers
+from helpers.seeding import generator as random_stream
 
 
 def test_profile_matches_a_small_net_computed_by_hand():
@@ -15,7 +16,7 @@ def test_profile_matches_a_small_net_computed_by_hand():
     xn = x.double().numpy()
     z1 = xn @ W1.T; a1 = np.tanh(z1)
     z2 = a1 @ W2.T; a2 = np.tanh(z2)
-    seed_grad = torch.randn((5, 3), generator=torch.Generator().manual_seed(7)).double().numpy()
+    seed_grad = torch.randn((5, 3), generator=random_stream(7, "probe")).double().numpy()
     dz2 = seed_grad * (1 - a2**2)
     dz1 = (dz2 @ W2) * (1 - a1**2)
 
@@ -88,3 +89,10 @@ def test_bad_inputs():
         helpers.profile(model, torch.randn(4, 8), torch.zeros(4), loss="hinge")
     with pytest.raises(ValueError, match="at least one nn.Linear"):
         helpers.profile(nn.Tanh(), torch.randn(4, 8))
+
+
+def test_weights_and_probe_data_with_the_same_seed_are_independent():
+    # Same seed, different purposes: z = Wx must have the variance fan_in·Var(w)·Var(x) = 2.
+    model = helpers.mlp(1, 512, "relu", "he_normal", seed=0)
+    result = helpers.profile(model, helpers.gaussian_batch(512, 512, seed=0))
+    assert result.pre_activations[0].var() == pytest.approx(2.0, rel=0.05)

@@ -1,0 +1,112 @@
+"""03_activation_functions: the ReLU family against σ/tanh; saturation and dead units."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from ..activations import ACTIVATIONS
+from ..data import gaussian_batch
+from ..exercises import exercise
+from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
+from ..inits import INITS
+from ..nets import mlp
+from ..plots import COLORS
+from ..probe import profile
+
+NOTEBOOK = "03_activation_functions"
+RECTIFIERS = {"relu", "leaky_relu", "elu", "gelu"}
+
+
+def matched_init(activation: str) -> str:
+    """He for the rectifier family, Xavier for the rest: each activation with the init made for it."""
+    return "he_normal" if activation in RECTIFIERS else "xavier_normal"
+
+
+@interactive_figure(
+    notebook=NOTEBOOK,
+    title="Two activations and their slopes",
+    params={"first": knob("activation", default="sigmoid", label="first"),
+            "second": knob("activation", default="relu", label="second"),
+            "z_range": FloatParam(1.0, 10.0, 4.0, log=False, step=0.5, label="z range ±")},
+    presets={"sigmoid vs tanh": {"first": "sigmoid", "second": "tanh"},
+             "ReLU vs leaky ReLU": {"first": "relu", "second": "leaky_relu"},
+             "ELU vs GELU": {"first": "elu", "second": "gelu"},
+             "tanh vs softsign": {"first": "tanh", "second": "softsign"}},
+)
+def compare_activations(fig, first, second, z_range):
+    z = np.linspace(-z_range, z_range, 801)
+    left, right = fig.subplots(1, 2, sharex=True)
+    for name, style in [(first, "-"), (second, "--")]:
+        act = ACTIVATIONS[name]
+        left.plot(z, act.function(z), color=COLORS[name], linestyle=style, label=name)
+        right.plot(z, act.derivative(z), color=COLORS[name], linestyle=style, label=name)
+    left.set_title("f(z)")
+    right.set_title("f′(z): what back-propagation multiplies by")
+    right.axhline(1, color="gray", linewidth=1, linestyle=":")
+    for ax in (left, right):
+        ax.set_xlabel("pre-activation z")
+        ax.legend(loc="upper left")
+
+
+@lru_cache(maxsize=512)
+def depth_profile(activation: str, depth: int, init: str, width: int = 64):
+    return profile(mlp(depth, width, activation, init), gaussian_batch(128, width))
+
+
+INIT_RULES = ("matched",) + tuple(INITS)
+
+
+@interactive_figure(
+    notebook=NOTEBOOK,
+    title="Every activation at one depth",
+    params={"depth": knob("depth", low=2, high=50, default=30),
+            "init": ChoiceParam(INIT_RULES, "matched", label="init")},
+    presets={"30 layers, matched init": {"depth": 30, "init": "matched"},
+             "30 layers, all Xavier": {"depth": 30, "init": "xavier_normal"},
+             "10 layers, matched init": {"depth": 10, "init": "matched"}},
+    expensive={"depth": 50},
+)
+def activation_depth_sweep(fig, depth, init):
+    names = list(ACTIVATIONS)
+    results = [depth_profile(n, depth, matched_init(n) if init == "matched" else init) for n in names]
+    ratios = np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in results])
+    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    y = np.arange(len(names))
+    left.barh(y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
+              color=[COLORS[n] for n in names])
+    left.set_xscale("log")
+    left.axvline(1, color="black", linewidth=1.5)
+    left.axvspan(0.1, 10, color="gray", alpha=0.15, label="within ×10")
+    left.set_yticks(y, names)
+    left.invert_yaxis()
+    left.set_xlabel("gradient at layer 1 ÷ at the last layer")
+    left.legend(loc="lower right", fontsize=10)
+    saturated = [np.nanmean(r.saturated_fraction) for r in results]
+    dead = [np.nanmean(r.dead_fraction) for r in results]
+    right.barh(y - 0.2, saturated, height=0.4, color="gray", label="saturated")
+    right.barh(y + 0.2, dead, height=0.4, color=COLORS["diverged"], hatch="//", label="dead")
+    right.set_yticks(y, [])
+    right.invert_yaxis()
+    right.set_xlim(0, 1)
+    right.set_xlabel("fraction of units")
+    right.legend(loc="lower right", fontsize=10)
+    fig.suptitle(f"{depth} layers of 64, {'each with its matched init' if init == 'matched' else init}")
+
+
+@exercise("03.1", "On zero-mean, symmetric inputs, what fraction of a ReLU layer's units is "
+          "active (z > 0) on average?")
+def _active_fraction():
+    return 0.5
+
+
+@exercise("03.2", "What is tanh'(2), the slope of tanh at z = 2?",
+          hint="tanh'(z) = 1 − tanh²(z).")
+def _tanh_slope_at_2():
+    return float(1 - np.tanh(2.0) ** 2)
+
+
+@exercise("03.3", "What is ELU's slope at z = −1 (α = 1)? It is why ELU units are never "
+          "completely dead.", hint="for z < 0, ELU(z) = e^z − 1.")
+def _elu_slope():
+    return float(np.exp(-1.0))

@@ -1,0 +1,126 @@
+"""02_exploding_gradients: products of random matrices; deep nets with a large init."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from ..data import gaussian_batch
+from ..exercises import exercise
+from ..figures import FloatParam, interactive_figure, knob
+from ..nets import mlp
+from ..plots import COLORS, OKABE_ITO, per_layer
+from ..probe import profile
+from ..seeding import generator as random_stream
+
+NOTEBOOK = "02_exploding_gradients"
+MAX_FACTORS = 100
+N_SEEDS = 10
+
+
+@lru_cache(maxsize=16)
+def unit_scale_log_norms(width: int, n_seeds: int = N_SEEDS) -> np.ndarray:
+    """log ‖G_k ⋯ G_1 x‖ for k = 1..MAX_FACTORS, G entries N(0, 1/width), ‖x‖ = 1, one row per
+    seed. Scaling every factor by s multiplies the k-factor product by s^k, so one set of draws
+    serves every scale: log ‖(sG_k) ⋯ (sG_1) x‖ = k·log s + log ‖G_k ⋯ G_1 x‖."""
+    rows = []
+    for seed in range(n_seeds):
+        g = random_stream(seed, "weights")
+        x = torch.randn(width, 1, generator=g, dtype=torch.float64)
+        x /= x.norm()
+        log_norm, logs = 0.0, []
+        for _ in range(MAX_FACTORS):
+            x = torch.randn(width, width, generator=g, dtype=torch.float64) @ x / math.sqrt(width)
+            norm = x.norm().item()
+            log_norm += math.log(norm)
+            x /= norm  # renormalise so that nothing overflows; the log keeps the size
+            logs.append(log_norm)
+        rows.append(logs)
+    return np.array(rows)
+
+
+def critical_scale(width: int) -> float:
+    """The scale at which the typical (median over seeds) product neither grows nor shrinks."""
+    per_factor = np.median(unit_scale_log_norms(width)[:, -1]) / MAX_FACTORS
+    return math.exp(-per_factor)
+
+
+@interactive_figure(
+    notebook=NOTEBOOK,
+    title="The norm of a product of random matrices",
+    params={"scale": FloatParam(0.5, 2.0, 1.1, label="scale s"),
+            "factors": knob("depth", high=MAX_FACTORS, default=50, label="factors L"),
+            "width": knob("width", low=8, high=256, default=64)},
+    presets={"s = 0.9: vanishes": {"scale": 0.9}, "s = 1: critical": {"scale": 1.0},
+             "s = 1.1: explodes": {"scale": 1.1}},
+    expensive={"width": 256, "factors": MAX_FACTORS},
+)
+def matrix_product_norm(fig, scale, factors, width):
+    logs = unit_scale_log_norms(width)[:, :factors] + np.arange(1, factors + 1) * math.log(scale)
+    k = np.arange(1, factors + 1)
+    ax = fig.subplots()
+    for row in logs:
+        ax.semilogy(k, np.exp(row), color=COLORS["measured"], alpha=0.3, linewidth=1)
+    ax.semilogy(k, np.exp(np.median(logs, axis=0)), color=COLORS["measured"], label="median of 10 draws")
+    ax.semilogy(k, scale ** k.astype(float), color=COLORS["predicted"], linestyle="--", label="$s^L$")
+    ax.axhline(1, color="gray", linewidth=1)
+    ax.set_xlabel("number of factors L")
+    ax.set_ylabel(r"$\|W_L \cdots W_1 x\| \,/\, \|x\|$")
+    ax.legend(loc="upper left")
+    final = math.exp(np.median(logs[:, -1]))
+    ax.set_title(f"s = {scale:.3g}: after {factors} factors the norm is ×{final:.2g}"
+                 f"  (critical s ≈ {critical_scale(width):.3f} at width {width})")
+
+
+@lru_cache(maxsize=256)
+def gain_profile(depth: int, width: int, activation: str, gain: float):
+    model = mlp(depth, width, activation, gain / math.sqrt(width))
+    return profile(model, gaussian_batch(128, width))
+
+
+@interactive_figure(
+    notebook=NOTEBOOK,
+    title="Forward and backward through a net with weight std gain/√n",
+    params={"depth": knob("depth", high=60, default=20), "width": knob("width", high=256, default=64),
+            "activation": knob("activation", default="tanh"),
+            "gain": FloatParam(0.1, 10.0, 3.0, label="gain (std·√n)")},
+    presets={"linear, gain 1.2": {"activation": "identity", "gain": 1.2},
+             "tanh, gain 3: chaotic": {"activation": "tanh", "gain": 3.0},
+             "ReLU, gain 2": {"activation": "relu", "gain": 2.0},
+             "ReLU, gain 10, 50 layers: overflow": {"activation": "relu", "gain": 10.0, "depth": 50}},
+    expensive={"depth": 60, "width": 256},
+)
+def exploding_gradient_flow(fig, depth, width, activation, gain):
+    result = gain_profile(depth, width, activation, gain)
+    left, right = fig.subplots(1, 2)
+    per_layer(left, result.activation_std, color=COLORS.get(activation, OKABE_ITO[0]),
+              ylabel="std of the activations")
+    left.set_title("forward: activations")
+    per_layer(right, result.grad_std, color=COLORS["diverged"], ylabel=r"std of $\partial L/\partial z$")
+    right.set_title("backward: gradients")
+    if result.finite:
+        ratio = result.grad_std[0] / result.grad_std[-1]
+        fig.suptitle(f"{activation}, gain {gain:.3g}: layer 1 gets {ratio:.2g} × the gradient of layer {depth}")
+    else:
+        fig.suptitle(f"{activation}, gain {gain:.3g}: {result.summary()}", color=COLORS["diverged"])
+
+
+@exercise("02.1", "Each factor has scale s = 1.1. By the s^L rule, by what factor has the norm "
+          "grown after L = 50 factors?", hint="compute 1.1 ** 50.")
+def _growth_after_50():
+    return 1.1**50
+
+
+@exercise("02.2", "What gain (std·√n) keeps a deep ReLU network's signal from growing or "
+          "shrinking (He et al. 2015)?", hint="ReLU zeroes half of its inputs: Var halves per layer.")
+def _relu_gain():
+    return math.sqrt(2)
+
+
+@exercise("02.3", "A linear network (identity activation) has 10 layers with gain 1.5. By the "
+          "one-line condition, by what factor is the gradient at layer 1 larger than at layer 10?",
+          hint="nine layer-to-layer steps, each multiplying by |f'·w| = 1.5.")
+def _linear_gain_ratio():
+    return 1.5**9

@@ -1,0 +1,76 @@
+"""04_weight_initialization: the variance recursion's prediction drawn over the measurement."""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from ..data import gaussian_batch
+from ..exercises import exercise
+from ..figures import FloatParam, interactive_figure, knob
+from ..nets import mlp
+from ..plots import COLORS, per_layer
+from ..probe import profile
+from ..theory import predict, weight_variance_gain
+
+NOTEBOOK = "04_weight_initialization"
+
+
+@lru_cache(maxsize=256)
+def measured_and_predicted(depth: int, width: int, activation: str, init: str, gain: float):
+    model = mlp(depth, width, activation, init)
+    with torch.no_grad():  # the gain scales every weight matrix, whatever its init
+        for layer in model.hidden:
+            layer.linear.weight.mul_(gain)
+    measured = profile(model, gaussian_batch(128, width))
+    predicted = predict(depth, activation, gain**2 * weight_variance_gain(init, width))
+    return measured, predicted
+
+
+@interactive_figure(
+    notebook=NOTEBOOK,
+    title="Theory over measurement: the variance recursion layer by layer",
+    params={"depth": knob("depth", high=50, default=20), "width": knob("width", low=16, high=256, default=128),
+            "activation": knob("activation", default="tanh"), "init": knob("init", default="xavier_normal"),
+            "gain": FloatParam(0.1, 10.0, 1.0, label="gain ×")},
+    presets={"zeros": {"init": "zeros"},
+             "too small": {"init": "small"},
+             "too large": {"init": "lecun_normal", "gain": 3.0},
+             "Xavier": {"init": "xavier_normal"},
+             "He (ReLU)": {"activation": "relu", "init": "he_normal"},
+             "orthogonal": {"init": "orthogonal"}},
+    expensive={"depth": 50, "width": 256},
+)
+def variance_theory(fig, depth, width, activation, init, gain):
+    measured, predicted = measured_and_predicted(depth, width, activation, init, gain)
+    left, right = fig.subplots(1, 2)
+    for ax, ours, theirs, what in [(left, measured.activation_std, predicted.activation_std, "activations"),
+                                   (right, measured.grad_std, predicted.grad_std, r"gradients $\partial L/\partial z$")]:
+        per_layer(ax, theirs, color=COLORS["predicted"], linestyle="--", marker="", label="predicted (recursion)")
+        per_layer(ax, ours, color=COLORS.get(activation), linestyle="", marker="o", label="measured")
+        ax.set_title(f"std of the {what}")
+        ax.legend(loc="best", fontsize=10)
+    sigma_w2 = gain**2 * weight_variance_gain(init, width)
+    fig.suptitle(f"{activation}, {init}{f' ×{gain:.3g}' if gain != 1 else ''}: "
+                 f"σ_w² = n·Var(w) = {sigma_w2:.3g}")
+
+
+@exercise("04.1", "What standard deviation does Xavier's normal init give a 256 → 256 layer?",
+          hint="std = √(2 / (n_in + n_out)).")
+def _xavier_std():
+    return math.sqrt(2 / (256 + 256))
+
+
+@exercise("04.2", "What standard deviation does He's init give a layer with fan-in 4096 (the "
+          "lecture's step 7)?", hint="std = √(2 / n_in).")
+def _he_std():
+    return math.sqrt(2 / 4096)
+
+
+@exercise("04.3", "With Xavier init (Var(w) = 1/n_in) in a ReLU network, by what factor does the "
+          "variance of the pre-activations change from one layer to the next?",
+          hint="E[relu(z)²] = Var(z)/2 for zero-mean symmetric z.")
+def _relu_xavier_factor():
+    return 0.5
