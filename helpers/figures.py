@@ -132,6 +132,9 @@ class InteractiveFigure:
     figsize: tuple = (10, 4.5)
     # The settings that cost the most to redraw, for the latency benchmark.
     expensive: dict = field(default_factory=dict)
+    # Which parameters matter for given values (default: all); the rest stay out of captions,
+    # e.g. a std slider that only applies to a custom init.
+    relevant: Callable[[dict], list] | None = None
 
     def __post_init__(self):
         for preset, values in self.presets.items():
@@ -156,8 +159,9 @@ class InteractiveFigure:
     def caption(self, **values) -> str:
         """'depth 20 · tanh · std 0.01': the values that set the picture, for a gallery panel."""
         full = self.resolve(**values)
+        shown_names = self.relevant(full) if self.relevant else list(full)
         parts = []
-        for name, value in full.items():
+        for name, value in ((n, full[n]) for n in shown_names):
             shown = self.params[name].format(value)
             label = self.params[name].label or name
             parts.append(shown if isinstance(self.params[name], ChoiceParam) else f"{label} {shown}")
@@ -181,11 +185,11 @@ FIGURES: dict[str, InteractiveFigure] = {}
 
 def interactive_figure(*, notebook: str, params: dict[str, Param], presets: dict[str, dict],
                        title: str = "", figsize=(10, 4.5), expensive: dict | None = None,
-                       name: str | None = None):
+                       relevant: Callable[[dict], list] | None = None, name: str | None = None):
     """Decorator: register ``draw(fig, **params)`` as an interactive figure."""
     def register(draw):
         figure = InteractiveFigure(name or draw.__name__, notebook, draw, dict(params),
-                                   dict(presets), title, figsize, dict(expensive or {}))
+                                   dict(presets), title, figsize, dict(expensive or {}), relevant)
         FIGURES[figure.name] = figure
         return figure
     return register

@@ -96,3 +96,9 @@ def test_overflow_is_drawn_not_raised():
     assert fig.axes  # sanity: a finite case draws
     from helpers.chapters.vanishing_gradients import gradient_profile
     assert np.isfinite(gradient_profile(50, 64, "relu", "he_normal").grad_std).all()
+
+
+def test_captions_leave_out_parameters_that_do_not_apply():
+    figure = helpers.FIGURES["variance_theory"]
+    assert "std (custom init) 0.25" in figure.caption(**figure.presets["too large"])
+    assert "std" not in figure.caption(**figure.presets["Xavier"]).replace("xavier_normal", "")

@@ -5,11 +5,11 @@ import math
 from functools import lru_cache
 
 import numpy as np
-import torch
 
 from ..data import gaussian_batch
 from ..exercises import exercise
-from ..figures import FloatParam, interactive_figure, knob
+from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
+from ..inits import INITS, describe, get_init
 from ..nets import mlp
 from ..plots import COLORS, per_layer
 from ..probe import profile
@@ -18,14 +18,15 @@ from ..theory import predict, weight_variance_gain
 NOTEBOOK = "04_weight_initialization"
 
 
+CUSTOM = "custom std"
+
+
 @lru_cache(maxsize=256)
-def measured_and_predicted(depth: int, width: int, activation: str, init: str, gain: float):
-    model = mlp(depth, width, activation, init)
-    with torch.no_grad():  # the gain scales every weight matrix, whatever its init
-        for layer in model.hidden:
-            layer.linear.weight.mul_(gain)
-    measured = profile(model, gaussian_batch(128, width))
-    predicted = predict(depth, activation, gain**2 * weight_variance_gain(init, width))
+def measured_and_predicted(depth: int, width: int, activation: str, init: str | float):
+    """One network's per-layer statistics (measured) and the recursion's (predicted). ``init``
+    is a name from INITS or a float std."""
+    measured = profile(mlp(depth, width, activation, init), gaussian_batch(128, width))
+    predicted = predict(depth, activation, weight_variance_gain(init, width))
     return measured, predicted
 
 
@@ -33,18 +34,21 @@ def measured_and_predicted(depth: int, width: int, activation: str, init: str, g
     notebook=NOTEBOOK,
     title="Theory over measurement: the variance recursion layer by layer",
     params={"depth": knob("depth", high=50, default=20), "width": knob("width", low=16, high=256, default=128),
-            "activation": knob("activation", default="tanh"), "init": knob("init", default="xavier_normal"),
-            "gain": FloatParam(0.1, 10.0, 1.0, label="gain ×")},
+            "activation": knob("activation", default="tanh"),
+            "init": ChoiceParam(tuple(INITS) + (CUSTOM,), "xavier_normal", label="init"),
+            "std": FloatParam(1e-3, 1.0, 0.25, label="std (custom init)")},
     presets={"zeros": {"init": "zeros"},
              "too small": {"init": "small"},
-             "too large": {"init": "lecun_normal", "gain": 3.0},
+             "too large": {"init": CUSTOM, "std": 0.25},
              "Xavier": {"init": "xavier_normal"},
              "He (ReLU)": {"activation": "relu", "init": "he_normal"},
              "orthogonal": {"init": "orthogonal"}},
     expensive={"depth": 50, "width": 256},
+    relevant=lambda v: [n for n in v if n != "std" or v["init"] == CUSTOM],
 )
-def variance_theory(fig, depth, width, activation, init, gain):
-    measured, predicted = measured_and_predicted(depth, width, activation, init, gain)
+def variance_theory(fig, depth, width, activation, init, std):
+    weights = std if init == CUSTOM else init
+    measured, predicted = measured_and_predicted(depth, width, activation, weights)
     left, right = fig.subplots(1, 2)
     for ax, ours, theirs, what in [(left, measured.activation_std, predicted.activation_std, "activations"),
                                    (right, measured.grad_std, predicted.grad_std, r"gradients $\partial L/\partial z$")]:
@@ -52,9 +56,9 @@ def variance_theory(fig, depth, width, activation, init, gain):
         per_layer(ax, ours, color=COLORS.get(activation), linestyle="", marker="o", label="measured")
         ax.set_title(f"std of the {what}")
         ax.legend(loc="best", fontsize=10)
-    sigma_w2 = gain**2 * weight_variance_gain(init, width)
-    fig.suptitle(f"{activation}, {init}{f' ×{gain:.3g}' if gain != 1 else ''}: "
-                 f"σ_w² = n·Var(w) = {sigma_w2:.3g}")
+    weight_std = get_init(weights).std(width, width)
+    fig.suptitle(f"{activation}, {describe(weights)}: weight std {weight_std:.3g}, "
+                 f"σ_w² = n·Var(w) = {weight_variance_gain(weights, width):.3g}")
 
 
 @exercise("04.1", "What standard deviation does Xavier's normal init give a 256 → 256 layer?",
