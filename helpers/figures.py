@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from matplotlib.figure import Figure
+from PIL import Image
 
 from .activations import ACTIVATIONS
 from .inits import INITS
@@ -197,9 +198,16 @@ def interactive_figure(*, notebook: str, params: dict[str, Param], presets: dict
 
 # --- showing it ----------------------------------------------------------------------------
 
-def png_bytes(fig: Figure, dpi: int = 80) -> bytes:
+def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
+    """The figure as PNG: one draw of its Agg canvas, encoded by Pillow. (``savefig`` draws the
+    figure twice, and a live redraw cannot afford the second.)"""
+    if dpi is not None and dpi != fig.dpi:
+        fig.set_dpi(dpi)
+    fig.canvas.draw()
+    width, height = fig.canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    image.save(buffer, format="png")
     return buffer.getvalue()
 
 

@@ -11,7 +11,7 @@ from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
 from ..nets import mlp
-from ..plots import COLORS
+from ..plots import COLORS, log_scale
 from ..probe import profile
 
 NOTEBOOK = "03_activation_functions"
@@ -75,7 +75,7 @@ def activation_depth_sweep(fig, depth, init):
     y = np.arange(len(names))
     left.barh(y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
               color=[COLORS[n] for n in names])
-    left.set_xscale("log")
+    log_scale(left, "x")
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15, label="within ×10")
     left.set_yticks(y, names)

@@ -9,7 +9,7 @@ from matplotlib.ticker import MaxNLocator
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, layer_colors
+from ..plots import COLORS, layer_colors, log_scale
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
@@ -62,7 +62,8 @@ def chain_product(fig, depth, weight, bias):
     left.set_title("one factor per neuron")
     left.legend(loc="best", fontsize=10)
     magnitude = np.abs(grads)
-    right.semilogy(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
+    right.plot(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
+    log_scale(right)
     right.set_xlabel("neuron k")
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
     right.set_ylabel(r"$|\partial J / \partial b_k|$")

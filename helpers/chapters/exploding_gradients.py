@@ -11,7 +11,7 @@ from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
 from ..nets import mlp
-from ..plots import COLORS, OKABE_ITO, per_layer
+from ..plots import COLORS, OKABE_ITO, log_scale, per_layer
 from ..probe import profile
 from ..seeding import generator as random_stream
 
@@ -62,9 +62,10 @@ def matrix_product_norm(fig, scale, factors, width):
     k = np.arange(1, factors + 1)
     ax = fig.subplots()
     for row in logs:
-        ax.semilogy(k, np.exp(row), color=COLORS["measured"], alpha=0.3, linewidth=1)
-    ax.semilogy(k, np.exp(np.median(logs, axis=0)), color=COLORS["measured"], label="median of 10 draws")
-    ax.semilogy(k, scale ** k.astype(float), color=COLORS["predicted"], linestyle="--", label="$s^L$")
+        ax.plot(k, np.exp(row), color=COLORS["measured"], alpha=0.3, linewidth=1)
+    ax.plot(k, np.exp(np.median(logs, axis=0)), color=COLORS["measured"], label="median of 10 draws")
+    ax.plot(k, scale ** k.astype(float), color=COLORS["predicted"], linestyle="--", label="$s^L$")
+    log_scale(ax)
     ax.axhline(1, color="gray", linewidth=1)
     ax.set_xlabel("number of factors L")
     ax.set_ylabel(r"$\|W_L \cdots W_1 x\| \,/\, \|x\|$")
