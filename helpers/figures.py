@@ -226,8 +226,9 @@ class Gallery:
             f"<figcaption><b>{html.escape(preset)}</b> — {html.escape(caption)}</figcaption></figure>"
             for preset, caption, png in self.panels)
         title = html.escape(self.figure.title or self.figure.name)
-        return (f'<div class="gallery" data-figure="{html.escape(self.figure.name)}">'
-                f"<p><b>{title}</b> (interactive in the notebook; here, its presets)</p>{items}</div>")
+        return (f'<div class="gallery-block" data-figure="{html.escape(self.figure.name)}">'
+                f'<p class="gallery-title">{title} (interactive in the notebook; here, its presets)</p>'
+                f'<div class="gallery">{items}</div></div>')
 
     def __repr__(self):
         return f"Gallery of {self.figure.name}: " + "; ".join(p for p, _, _ in self.panels)

@@ -66,3 +66,21 @@ def test_no_build_output_or_caches_are_tracked():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     offending = [f for f in tracked if re.search(r"(^|/)(build|__pycache__|\.ipynb_checkpoints|\.pytest_cache)/|\.egg-info/|\.html$", f)]
     assert offending == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_opens_with_its_title_and_reads_as_markdown(path):
+    notebook = nbformat.read(path, as_version=4)
+    first = notebook.cells[0]
+    assert first.cell_type == "markdown"
+    assert re.match(rf"# {path.name[:2]} · \S", first.source), first.source[:40]
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            # a line like "# ## Heading" is a percent-format prefix that was never stripped
+            assert not re.search(r"^# (#|\*|\$|\w)", cell.source[2:] if cell is first else cell.source, re.M), cell.source[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_a_one_line_summary_for_the_handout_index(path):
+    summary = nbformat.read(path, as_version=4).metadata.get("course", {}).get("summary", "")
+    assert 40 < len(summary) < 250 and "\n" not in summary
