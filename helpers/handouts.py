@@ -78,12 +78,16 @@ li{{margin-bottom:1em}} span{{color:#444}}</style></head><body>
 presets; everything works offline.</p><ol>{rows}</ol></body></html>"""
 
 
-def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2) -> list[tuple[str, int, float]]:
+def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
+          only: list[str] | None = None) -> list[tuple[str, int, float]]:
     paths = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+    if only:
+        paths = [p for p in paths if p.stem in only or p.stem[:2] in only]
     if not paths:
         raise ValueError(f"no notebooks named NN_topic.ipynb in {notebooks}")
     out.mkdir(parents=True, exist_ok=True)
     copy_mathjax(out)
+    previous = os.environ.get(STATIC_ENV)
     os.environ[STATIC_ENV] = "1"  # inherited by every kernel started below
     start = time.perf_counter()
 
@@ -101,8 +105,14 @@ def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2) -> l
         return path, notebook, len(page.encode()), seconds
 
     print(f"building {len(paths)} handouts in {out} ({jobs} at a time)", flush=True)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(one, paths))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, paths))
+    finally:  # only the kernels started here render statically, not the caller's later ones
+        if previous is None:
+            os.environ.pop(STATIC_ENV, None)
+        else:
+            os.environ[STATIC_ENV] = previous
     (out / "index.html").write_text(index_page(
         [(f"{p.stem}.html", title(nb), summary(nb)) for p, nb, _, _ in results]), encoding="utf-8")
     too_big = [(p.name, size) for p, _, size, _ in results if size > MAX_BYTES]
@@ -118,10 +128,11 @@ def main(argv=None) -> int:
     parser.add_argument("--notebooks", type=Path, default=Path("notebooks"), help="folder of NN_topic.ipynb (default notebooks)")
     parser.add_argument("--no-code", action="store_true", help="leave the code cells out (outputs and text stay)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
+    parser.add_argument("--only", nargs="+", help="build only these notebooks (by name or number, e.g. 00 04)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    build(args.notebooks, args.out, args.no_code, args.jobs)
+    build(args.notebooks, args.out, args.no_code, args.jobs, args.only)
     return 0
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -46,13 +46,27 @@ def apply_style() -> None:
     mpl.rcParams.update(LECTURE_STYLE)
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _decade_label(value, _position) -> str:
+    """10⁻³ as plain text: the same label as matplotlib's, without a mathtext parse per tick."""
+    if value <= 0 or not np.isfinite(value):
+        return ""
+    exponent = np.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return ""
+    return "1" if round(exponent) == 0 else "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
+
+
 def log_scale(ax: Axes, axis: str = "y") -> None:
     """A log axis with labelled decades and no minor ticks: minor ticks add nothing a lecture
     hall can read, and drawing them costs more than the rest of a live redraw together."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    target.set_major_locator(LogLocator(numticks=8))
+    target.set_major_locator(LogLocator(numticks=6))
     target.set_minor_locator(NullLocator())
+    target.set_major_formatter(FuncFormatter(_decade_label))
 
 
 def color_of(name: str, index: int = 0) -> str:

@@ -42,3 +42,8 @@ def test_training_curves_mark_divergence():
 def test_the_same_thing_has_the_same_colour_everywhere():
     assert plots.color_of("sigmoid") == plots.COLORS["sigmoid"]
     assert len(set(plots.OKABE_ITO)) == 8
+
+
+def test_log_axes_label_decades_in_plain_text():
+    from helpers.plots import _decade_label
+    assert [_decade_label(v, None) for v in (1e-3, 1.0, 1e12, 3e-3)] == ["10⁻³", "1", "10¹²", ""]

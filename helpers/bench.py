@@ -1,0 +1,143 @@
+"""Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``.
+
+For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
+and for two settings — its defaults and its most expensive values — move the figure's main
+slider through ``repeats`` values it has not seen (so no cache can flatter the numbers) and time
+each change to the new PNG being ready (compute + render), through the real control panel.
+In the same run, time the naive way for the same changes: ``ipywidgets.interact`` style, a new
+pyplot figure per change, everything recomputed, rendered as the inline backend does
+(``bbox_inches="tight"``). Targets (README): median < 100 ms, p95 < 250 ms, ≤ half the naive time.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import sys
+import time
+
+import numpy as np
+
+TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_NAIVE_FRACTION = 100.0, 250.0, 0.5
+
+
+def _clear_caches() -> None:
+    """Forget every cached computation of the chapters (lru_cache'd functions)."""
+    from . import chapters
+    for module in vars(chapters).values():
+        for value in vars(module).values() if hasattr(module, "__dict__") else []:
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+def slider_of(figure):
+    """The parameter a lecturer drags: the first numeric one."""
+    from .figures import FloatParam, IntParam
+    return next(((n, p) for n, p in figure.params.items() if isinstance(p, (IntParam, FloatParam))), None)
+
+
+def fresh_values(param, start, count):
+    """``count`` distinct in-range values near ``start``, alternating below and above it."""
+    from .figures import FloatParam
+    values, k = [], 1
+    while len(values) < count and k < 10 * count:
+        for sign in (-1, 1):
+            if isinstance(param, FloatParam):
+                v = start * 10 ** (sign * k * param.step) if param.log else start + sign * k * param.step
+            else:
+                v = start + sign * k * param.step
+            if param.low <= v <= param.high and v != start and v not in values:
+                values.append(v)
+        k += 1
+    return values[:count]
+
+
+def time_panel(figure, setting, repeats):
+    from .widgets import ControlPanel
+    _clear_caches()
+    panel = ControlPanel(figure, **setting)
+    name, param = slider_of(figure)
+    times = []
+    for value in fresh_values(param, panel.values[name], repeats):
+        start = time.perf_counter()
+        panel.controls[name].value = value  # headless: the redraw happens inside this call
+        times.append((time.perf_counter() - start) * 1000)
+        if panel.error.value:
+            raise RuntimeError(f"{figure.name}: redraw failed at {name}={value}")
+    return times
+
+
+def time_naive(figure, setting, repeats):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from .plots import LECTURE_STYLE
+    values = figure.resolve(**setting)
+    name, param = slider_of(figure)
+    times = []
+    with matplotlib.rc_context(LECTURE_STYLE):
+        for value in fresh_values(param, values[name], repeats):
+            _clear_caches()  # interact recomputes everything on every change
+            start = time.perf_counter()
+            fig = plt.figure(figsize=figure.figsize)
+            figure.draw(fig, **{**values, name: value})
+            fig.savefig(io.BytesIO(), format="png", dpi=100, bbox_inches="tight")
+            plt.close(fig)
+            times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def summarise(samples):
+    return {"median_ms": round(float(np.median(samples)), 1), "p95_ms": round(float(np.percentile(samples, 95)), 1)}
+
+
+def run(repeats: int = 15, only: str | None = None) -> dict:
+    from . import FIGURES, setup
+    setup(seed=0)
+    results = []
+    for figure in sorted(FIGURES.values(), key=lambda f: (f.notebook, f.name)):
+        if only and figure.name != only or slider_of(figure) is None:
+            continue
+        settings = {"default": {}, "expensive": figure.expensive}
+        per_setting = {label: summarise(time_panel(figure, s, repeats)) for label, s in settings.items()}
+        naive = summarise(time_naive(figure, {}, max(5, repeats // 3)))
+        worst = max(per_setting.values(), key=lambda r: r["median_ms"])
+        median = max(r["median_ms"] for r in per_setting.values())
+        p95 = max(r["p95_ms"] for r in per_setting.values())
+        results.append({
+            "name": figure.name, "notebook": figure.notebook, "slider": slider_of(figure)[0],
+            "median_ms": median, "p95_ms": p95, "naive_median_ms": naive["median_ms"],
+            "default": per_setting["default"], "expensive": per_setting["expensive"],
+            "meets_target": median < TARGET_MEDIAN_MS and p95 < TARGET_P95_MS
+                            and per_setting["default"]["median_ms"] <= TARGET_NAIVE_FRACTION * naive["median_ms"],
+        })
+    return {"figures": results, "repeats": repeats,
+            "targets": {"median_ms": TARGET_MEDIAN_MS, "p95_ms": TARGET_P95_MS, "naive_fraction": TARGET_NAIVE_FRACTION}}
+
+
+def table(report: dict) -> str:
+    lines = [f"{'figure':28} {'notebook':26} {'median':>7} {'p95':>7} {'naive':>7}  target",
+             f"{'':28} {'':26} {'ms':>7} {'ms':>7} {'ms':>7}"]
+    for r in report["figures"]:
+        lines.append(f"{r['name']:28} {r['notebook']:26} {r['median_ms']:7.0f} {r['p95_ms']:7.0f} "
+                     f"{r['naive_median_ms']:7.0f}  {'met' if r['meets_target'] else 'MISSED'}")
+    lines.append(f"(median and p95: the worse of default and most expensive settings, {report['repeats']} changes each)")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--repeats", type=int, default=15, help="slider changes per setting (default 15)")
+    parser.add_argument("--figure", help="benchmark only this figure")
+    args = parser.parse_args(argv)
+    if args.repeats < 3:
+        parser.error("--repeats must be at least 3")
+    report = run(args.repeats, args.figure)
+    print(json.dumps(report, indent=2) if args.json else table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

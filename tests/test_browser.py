@@ -1,0 +1,134 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright (never a browser download).
+
+Skipped, with the reason, where there is no /usr/bin/chromium or no Playwright; in CI
+(``CI`` set) a missing browser is a failure, since .ci/run installs it.
+"""
+import functools
+import http.server
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _browser_or_skip():
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "Playwright is not installed (pip install -r requirements.txt)"
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser tests: {reason}")
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def local_only(page, origin):
+    """Let requests to ``origin`` through; abort and record every other one."""
+    blocked = []
+
+    def route(r):
+        if r.request.url.startswith(origin):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+    page.route("**/*", route)
+    return blocked
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_handout_renders_offline(browser, tmp_path):
+    from helpers.handouts import build
+    build(ROOT / "notebooks", tmp_path, only=["00"], jobs=1)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}/"
+    page = browser.new_page()
+    blocked = local_only(page, origin)
+    try:
+        page.goto(origin + "00_backprop_chain_rule.html")
+        page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+                               "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
+                               timeout=30_000)
+        assert page.locator("text=Math Processing Error").count() == 0
+        images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+        assert images and all(images)
+        assert page.locator(".gallery-panel").count() >= 4  # chain_product's presets
+        assert blocked == [], f"the handout asked other hosts for {blocked}"
+        page.goto(origin + "index.html")
+        assert page.locator("a[href='00_backprop_chain_rule.html']").count() == 1
+    finally:
+        page.close()
+        server.shutdown()
+
+
+def test_a_slider_in_voila_redraws_the_figure(browser):
+    port = free_port()
+    voila = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "00_backprop_chain_rule.ipynb"),
+         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    origin = f"http://127.0.0.1:{port}/"
+    page = browser.new_page()
+    local_only(page, origin)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                page.goto(origin, timeout=60_000)
+                break
+            except Exception:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        image = page.locator(".widget-image").first
+        image.wait_for(timeout=90_000)
+        page.wait_for_function("document.querySelector('.widget-image').src.length > 0", timeout=30_000)
+        before = image.get_attribute("src")
+        handle = page.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        start = time.perf_counter()
+        handle.press("ArrowRight")  # depth 8 -> 9
+        page.wait_for_function("before => document.querySelector('.widget-image').src !== before",
+                               arg=before, timeout=30_000)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        print(f"\nslider change → new image in the browser: {elapsed_ms:.0f} ms")
+        assert page.locator(".widget-readout").first.inner_text().strip() == "9"
+    except Exception:
+        page.screenshot(path=str(ROOT / "build" / "voila-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        voila.terminate()
+        voila.wait(timeout=10)

@@ -1,0 +1,40 @@
+import os
+
+import nbformat
+import pytest
+
+from helpers import handouts
+from helpers.figures import STATIC_ENV
+
+
+@pytest.mark.parametrize("page, found", [
+    ('<script src="https://cdn.example.org/x.js"></script>', True),
+    ('<link href="//fonts.example.org/a.css">', True),
+    ("<style>@font-face { src: url('https://x.org/f.woff') }</style>", True),
+    ('<script src="mathjax/MathJax.js"></script><img src="data:image/png;base64,AAAA">', False),
+    ('<a href="index.html">all handouts</a>', False),
+])
+def test_external_references_are_found(page, found):
+    assert bool(handouts.external_references(page)) is found
+
+
+def test_summary_and_title_come_from_the_notebook():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 07 · A title\n\nText.")])
+    notebook.metadata["course"] = {"summary": "One line."}
+    assert handouts.title(notebook) == "07 · A title"
+    assert handouts.summary(notebook) == "One line."
+
+
+def test_build_refuses_an_empty_folder_and_leaves_the_environment_as_it_was(tmp_path):
+    with pytest.raises(ValueError, match="no notebooks named NN_topic.ipynb"):
+        handouts.build(tmp_path, tmp_path / "out")
+    assert STATIC_ENV not in os.environ
+
+
+def test_build_restores_the_environment_even_when_a_notebook_fails(tmp_path, monkeypatch):
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 99 · t")]), tmp_path / "99_t.ipynb")
+    monkeypatch.setattr(handouts, "execute", lambda path: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(handouts, "copy_mathjax", lambda out: None)
+    with pytest.raises(RuntimeError, match="boom"):
+        handouts.build(tmp_path, tmp_path / "out")
+    assert STATIC_ENV not in os.environ
