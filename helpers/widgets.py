@@ -28,7 +28,8 @@ CUSTOM = "(custom)"
 
 def make_control(name: str, param) -> W.ValueWidget:
     style = {"description_width": "initial"}
-    layout = W.Layout(width="auto", min_width="220px")
+    # Long tracks: a lecturer drags them on a projector, where a short slider jumps in big steps.
+    layout = W.Layout(width="380px")
     description = param.label or name
     if isinstance(param, IntParam):
         return W.IntSlider(value=param.default, min=param.low, max=param.high, step=param.step,
