@@ -11,6 +11,7 @@ pyplot figure per change, everything recomputed, rendered as the inline backend 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import math
@@ -94,7 +95,8 @@ def summarise(samples):
 
 def run(repeats: int = 15, only: str | None = None) -> dict:
     from . import FIGURES, setup
-    setup(seed=0)
+    with contextlib.redirect_stdout(io.StringIO()):  # keep --json output pure JSON
+        setup(seed=0)
     results = []
     for figure in sorted(FIGURES.values(), key=lambda f: (f.notebook, f.name)):
         if only and figure.name != only or slider_of(figure) is None:

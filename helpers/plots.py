@@ -145,7 +145,7 @@ def layer_histograms(fig: Figure, values_per_layer: Sequence[np.ndarray], *, bin
 
 
 def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], *, bins=60,
-                              value_range=None, xlabel="activation") -> None:
+                              value_range=None, xlabel="activation", legend=True) -> None:
     """Every layer's normalized histogram as an outline in one panel, coloured first → last
     layer, as Glorot & Bengio draw their Figs. 6 and 7."""
     colors = layer_colors(len(values_per_layer))
@@ -157,7 +157,8 @@ def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], 
             ax.stairs(counts / len(v), edges, color=colors[i], linewidth=2, label=f"layer {i + 1}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of units")
-    ax.legend(fontsize=10)
+    if legend:
+        ax.legend(fontsize=10)
 
 
 def mark_diverged(ax: Axes, step: int) -> None:

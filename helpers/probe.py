@@ -113,30 +113,31 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
             h.remove()
         model.train(was_training)
 
-    z = [p.detach().double().numpy() for p in pre]
-    a = [p.detach().double().numpy() for p in post]
-    dz = [p.grad.double().numpy() if p.grad is not None else np.full(p.shape, np.nan) for p in pre]
+    # Zero-copy float32 views; every reduction below accumulates in float64.
+    z = [p.detach().numpy() for p in pre]
+    a = [p.detach().numpy() for p in post]
+    dz = [p.grad.numpy() if p.grad is not None else np.full(p.shape, np.nan, dtype=np.float32) for p in pre]
     saturated, dead = [], []
-    for (_, act_module, name), zi in zip(layers, pre):
+    for (_, act_module, name), zi in zip(layers, z):
         if name is None:
             saturated.append(np.nan)
             dead.append(np.nan)
             continue
         activation = get_activation(name)
         with np.errstate(all="ignore"):
-            d = torch.as_tensor(activation.derivative(zi.detach().double().numpy()))
+            d = torch.from_numpy(np.asarray(activation.derivative(zi)))
         saturated.append(activation.saturated(d).double().mean().item())
         dead.append((d == 0).all(dim=0).double().mean().item())
 
     weight_grads = [linear.weight.grad for linear, _, _ in layers]
     with np.errstate(all="ignore"):
         stats = dict(
-            activation_mean=np.array([ai.mean() for ai in a]),
-            activation_std=np.array([ai.std() for ai in a]),
+            activation_mean=np.array([ai.mean(dtype=np.float64) for ai in a]),
+            activation_std=np.array([ai.std(dtype=np.float64) for ai in a]),
             saturated_fraction=np.array(saturated),
             dead_fraction=np.array(dead),
-            grad_std=np.array([g.std() for g in dz]),
-            weight_grad_norm=np.array([float(torch.linalg.norm(g.double())) if g is not None else np.nan
+            grad_std=np.array([g.std(dtype=np.float64) for g in dz]),
+            weight_grad_norm=np.array([float(torch.linalg.vector_norm(g.double())) if g is not None else np.nan
                                        for g in weight_grads]),
         )
     n = len(layers)
