@@ -16,11 +16,12 @@ from .nets import MLP, mlp
 from .probe import Profile, profile
 from .session import setup
 from .training import TrainingRun, train
+from . import plots, theory  # used by the notebooks as helpers.plots.…, helpers.theory.…
 from . import chapters  # registers every chapter's figures and exercises
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "INITS", "get_init", "mlp", "MLP",
     "profile", "Profile", "digits", "teacher", "gaussian_batch", "adding_problem", "Dataset", "train",
     "TrainingRun", "FIGURES", "KNOBS", "InteractiveFigure", "interactive_figure", "knob", "show",
-    "claim", "ClaimFailed", "EXERCISES", "check", "setup",
+    "claim", "ClaimFailed", "EXERCISES", "check", "setup", "plots", "theory",
 ]
