@@ -172,7 +172,8 @@ class InteractiveFigure:
         """Draw with ``values`` (defaults for the rest) on ``fig`` (cleared) or a new figure."""
         full = self.resolve(**values)
         fig = fig or new_figure(self.figsize)
-        fig.clear()
+        if not hasattr(fig, "_course_grid"):
+            fig.clear()  # a draw that makes its own axes; plots.subplots reuses or clears them
         self.draw(fig, **full)
         return fig
 

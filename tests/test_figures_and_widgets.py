@@ -102,3 +102,27 @@ def test_captions_leave_out_parameters_that_do_not_apply():
     figure = helpers.FIGURES["variance_theory"]
     assert "std (custom init) 0.25" in figure.caption(**figure.presets["too large"])
     assert "std" not in figure.caption(**figure.presets["Xavier"]).replace("xavier_normal", "")
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+def test_a_redraw_reuses_the_axes_and_leaves_nothing_behind(name):
+    figure = helpers.FIGURES[name]
+    panel = helpers.show(name)
+    axes_before = list(panel._canvas.axes)
+    artists_before = [len(ax.get_children()) for ax in axes_before]
+    for values in figure.presets.values():
+        panel.set(**values)
+    panel.set(**{k: v for k, v in figure.defaults().items()})
+    assert panel._canvas.axes == axes_before  # same Axes objects, none added
+    assert [len(ax.get_children()) for ax in panel._canvas.axes] == artists_before
+
+
+def test_a_reused_figure_draws_the_same_picture_as_a_fresh_one():
+    figure = helpers.FIGURES["activation_depth_sweep"]
+    from helpers.figures import png_bytes
+    from helpers.plots import new_figure
+    reused = new_figure(figure.figsize, dpi=60)
+    figure.render(reused, depth=10)
+    figure.render(reused, depth=30)
+    fresh = figure.render(new_figure(figure.figsize, dpi=60), depth=30)
+    assert png_bytes(reused) == png_bytes(fresh)

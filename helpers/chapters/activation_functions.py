@@ -11,7 +11,7 @@ from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
 from ..nets import mlp
-from ..plots import COLORS, log_scale
+from ..plots import COLORS, log_scale, subplots
 from ..probe import profile
 
 NOTEBOOK = "03_activation_functions"
@@ -36,7 +36,7 @@ def matched_init(activation: str) -> str:
 )
 def compare_activations(fig, first, second, z_range):
     z = np.linspace(-z_range, z_range, 801)
-    left, right = fig.subplots(1, 2, sharex=True)
+    left, right = subplots(fig, 1, 2, sharex=True)
     for name, style in [(first, "-"), (second, "--")]:
         act = ACTIVATIONS[name]
         left.plot(z, act.function(z), color=COLORS[name], linestyle=style, label=name)
@@ -51,7 +51,7 @@ def compare_activations(fig, first, second, z_range):
 
 @lru_cache(maxsize=512)
 def depth_profile(activation: str, depth: int, init: str, width: int = 64):
-    return profile(mlp(depth, width, activation, init), gaussian_batch(128, width))
+    return profile(mlp(depth, width, activation, init), gaussian_batch(64, width))
 
 
 INIT_RULES = ("matched",) + tuple(INITS)
@@ -71,7 +71,7 @@ def activation_depth_sweep(fig, depth, init):
     names = list(ACTIVATIONS)
     results = [depth_profile(n, depth, matched_init(n) if init == "matched" else init) for n in names]
     ratios = np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in results])
-    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    left, right = subplots(fig, 1, 2, width_ratios=[3, 2])
     y = np.arange(len(names))
     left.barh(y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
               color=[COLORS[n] for n in names])
@@ -79,7 +79,7 @@ def activation_depth_sweep(fig, depth, init):
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15, label="within ×10")
     left.set_yticks(y, names)
-    left.invert_yaxis()
+    left.yaxis.set_inverted(True)  # (invert_yaxis would toggle on a reused axes)
     left.set_xlabel("gradient at layer 1 ÷ at the last layer")
     left.legend(loc="lower right", fontsize=10)
     saturated = [np.nanmean(r.saturated_fraction) for r in results]
@@ -87,7 +87,7 @@ def activation_depth_sweep(fig, depth, init):
     right.barh(y - 0.2, saturated, height=0.4, color="gray", label="saturated")
     right.barh(y + 0.2, dead, height=0.4, color=COLORS["diverged"], hatch="//", label="dead")
     right.set_yticks(y, [])
-    right.invert_yaxis()
+    right.yaxis.set_inverted(True)
     right.set_xlim(0, 1)
     right.set_xlabel("fraction of units")
     right.legend(loc="lower right", fontsize=10)

@@ -9,7 +9,7 @@ from matplotlib.ticker import MaxNLocator
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, layer_colors, log_scale
+from ..plots import COLORS, layer_colors, log_scale, subplots
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
@@ -51,7 +51,7 @@ def chain_gradients(weights, biases, a0: float = 1.0, target: float = 0.0):
 )
 def chain_product(fig, depth, weight, bias):
     factors, grads = chain_gradients(np.full(depth, weight), np.full(depth, bias))
-    left, right = fig.subplots(1, 2)
+    left, right = subplots(fig, 1, 2)
     neurons = np.arange(1, depth + 1)
     left.bar(neurons, np.abs(factors), color=layer_colors(depth))
     left.axhline(1, color="black", linestyle="--", linewidth=1.5, label="|factor| = 1")

@@ -11,7 +11,7 @@ from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
 from ..nets import mlp
-from ..plots import COLORS, OKABE_ITO, log_scale, per_layer
+from ..plots import COLORS, OKABE_ITO, log_scale, per_layer, subplots
 from ..probe import profile
 from ..seeding import generator as random_stream
 
@@ -60,7 +60,7 @@ def critical_scale(width: int) -> float:
 def matrix_product_norm(fig, scale, factors, width):
     logs = unit_scale_log_norms(width)[:, :factors] + np.arange(1, factors + 1) * math.log(scale)
     k = np.arange(1, factors + 1)
-    ax = fig.subplots()
+    ax = subplots(fig)
     for row in logs:
         ax.plot(k, np.exp(row), color=COLORS["measured"], alpha=0.3, linewidth=1)
     ax.plot(k, np.exp(np.median(logs, axis=0)), color=COLORS["measured"], label="median of 10 draws")
@@ -84,18 +84,18 @@ def gain_profile(depth: int, width: int, activation: str, gain: float):
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Forward and backward through a net with weight std gain/√n",
-    params={"depth": knob("depth", high=60, default=20), "width": knob("width", high=256, default=64),
+    params={"depth": knob("depth", high=60, default=20), "width": knob("width", high=128, default=64),
             "activation": knob("activation", default="tanh"),
             "gain": FloatParam(0.1, 10.0, 3.0, label="gain (std·√n)")},
     presets={"linear, gain 1.2": {"activation": "identity", "gain": 1.2},
              "tanh, gain 3: chaotic": {"activation": "tanh", "gain": 3.0},
              "ReLU, gain 2": {"activation": "relu", "gain": 2.0},
              "ReLU, gain 10, 50 layers: overflow": {"activation": "relu", "gain": 10.0, "depth": 50}},
-    expensive={"depth": 60, "width": 256},
+    expensive={"depth": 60, "width": 128},
 )
 def exploding_gradient_flow(fig, depth, width, activation, gain):
     result = gain_profile(depth, width, activation, gain)
-    left, right = fig.subplots(1, 2)
+    left, right = subplots(fig, 1, 2)
     per_layer(left, result.activation_std, color=COLORS.get(activation, OKABE_ITO[0]),
               ylabel="std of the activations")
     left.set_title("forward: activations")

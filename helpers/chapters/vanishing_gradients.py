@@ -10,7 +10,7 @@ from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..nets import mlp
-from ..plots import COLORS, per_layer
+from ..plots import COLORS, per_layer, subplots
 from ..probe import profile
 
 NOTEBOOK = "01_vanishing_gradients"
@@ -28,7 +28,7 @@ PROBE_BATCH = 128
 def activation_and_derivative(fig, activation, z_range):
     act = ACTIVATIONS[activation]
     z = np.linspace(-z_range, z_range, 801)
-    ax = fig.subplots()
+    ax = subplots(fig)
     ax.plot(z, act.function(z), color=COLORS[activation], label=f"{activation}(z)")
     ax.plot(z, act.derivative(z), color=COLORS["derivative"] if activation != "sigmoid" else "black",
             linestyle="--", label=f"{activation}'(z)")
@@ -54,17 +54,17 @@ def gradient_profile(depth: int, width: int, activation: str, init: str, seed: i
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Gradient flow through depth",
-    params={"depth": knob("depth", high=50, default=20), "width": knob("width", high=256),
+    params={"depth": knob("depth", high=50, default=20), "width": knob("width", high=128),
             "activation": knob("activation", default="sigmoid"),
             "init": knob("init", default="xavier_normal")},
     presets={"deep sigmoid: vanishes": {"activation": "sigmoid", "init": "xavier_normal"},
              "tanh + Xavier": {"activation": "tanh", "init": "xavier_normal"},
              "ReLU + He": {"activation": "relu", "init": "he_normal"}},
-    expensive={"depth": 50, "width": 256},
+    expensive={"depth": 50, "width": 128},
 )
 def gradient_flow(fig, depth, width, activation, init):
     result = gradient_profile(depth, width, activation, init)
-    ax = fig.subplots()
+    ax = subplots(fig)
     per_layer(ax, result.grad_std, label="std of ∂L/∂z (back-propagated)",
               color=COLORS[activation], ylabel="gradient size")
     per_layer(ax, result.weight_grad_norm, label="‖∂L/∂W‖ (weight gradient)", color="gray",

@@ -11,7 +11,7 @@ from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS, describe, get_init
 from ..nets import mlp
-from ..plots import COLORS, per_layer
+from ..plots import COLORS, per_layer, subplots
 from ..probe import profile
 from ..theory import predict, weight_variance_gain
 
@@ -30,10 +30,12 @@ def measured_and_predicted(depth: int, width: int, activation: str, init: str | 
     return measured, predicted
 
 
+# Widths up to 128: the live panel profiles a fresh network on every change, and wider ones cost
+# more than a redraw may take (the notebook's own checks go to 1024).
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Theory over measurement: the variance recursion layer by layer",
-    params={"depth": knob("depth", high=50, default=20), "width": knob("width", low=16, high=256, default=128),
+    params={"depth": knob("depth", high=50, default=20), "width": knob("width", low=16, high=128, default=64),
             "activation": knob("activation", default="tanh"),
             "init": ChoiceParam(tuple(INITS) + (CUSTOM,), "xavier_normal", label="init"),
             "std": FloatParam(1e-3, 1.0, 0.25, label="std (custom init)")},
@@ -43,13 +45,13 @@ def measured_and_predicted(depth: int, width: int, activation: str, init: str | 
              "Xavier": {"init": "xavier_normal"},
              "He (ReLU)": {"activation": "relu", "init": "he_normal"},
              "orthogonal": {"init": "orthogonal"}},
-    expensive={"depth": 50, "width": 256},
+    expensive={"depth": 50, "width": 128},
     relevant=lambda v: [n for n in v if n != "std" or v["init"] == CUSTOM],
 )
 def variance_theory(fig, depth, width, activation, init, std):
     weights = std if init == CUSTOM else init
     measured, predicted = measured_and_predicted(depth, width, activation, weights)
-    left, right = fig.subplots(1, 2)
+    left, right = subplots(fig, 1, 2)
     for ax, ours, theirs, what in [(left, measured.activation_std, predicted.activation_std, "activations"),
                                    (right, measured.grad_std, predicted.grad_std, r"gradients $\partial L/\partial z$")]:
         per_layer(ax, theirs, color=COLORS["predicted"], linestyle="--", marker="", label="predicted (recursion)")
