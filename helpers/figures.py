@@ -199,7 +199,7 @@ def interactive_figure(*, notebook: str, params: dict[str, Param], presets: dict
 
 # --- showing it ----------------------------------------------------------------------------
 
-def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
+def png_bytes(fig: Figure, dpi: int | None = None, compress_level: int = 6) -> bytes:
     """The figure as PNG: one draw of its Agg canvas, encoded by Pillow. (``savefig`` draws the
     figure twice, and a live redraw cannot afford the second.)"""
     if dpi is not None and dpi != fig.dpi:
@@ -208,7 +208,7 @@ def png_bytes(fig: Figure, dpi: int | None = None) -> bytes:
     width, height = fig.canvas.get_width_height(physical=True)
     image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    image.save(buffer, format="png")
+    image.save(buffer, format="png", compress_level=compress_level)
     return buffer.getvalue()
 
 

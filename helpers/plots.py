@@ -39,6 +39,9 @@ LECTURE_STYLE = {
     "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
     "axes.prop_cycle": mpl.cycler(color=OKABE_ITO), "figure.constrained_layout.use": True,
     "image.cmap": LAYER_CMAP,
+    # Titles sit just above the axes. (With the default, None, matplotlib measures every tick
+    # label to dodge decorations our axes do not have: 15 ms of each live redraw.)
+    "axes.titley": 1.0,
 }
 
 
@@ -103,6 +106,10 @@ def subplots(fig: Figure, nrows: int = 1, ncols: int = 1, **kwargs):
         return cached[1]
     fig.clear()
     axes = fig.subplots(nrows, ncols, **kwargs)
+    for ax in np.ravel(axes):
+        # At most ~5 labelled ticks per axis: readable from the back row, and every tick
+        # label is text that a live redraw has to lay out.
+        ax.locator_params(nbins=5)
     fig._course_grid = (key, axes)
     return axes
 

@@ -126,7 +126,8 @@ class ControlPanel:
         try:
             self.values = self.figure.resolve(**values)
             self._render()
-            self.image.value = png_bytes(self._canvas)
+            # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
+            self.image.value = png_bytes(self._canvas, compress_level=1)
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
             self.error.value = (f'<pre style="color:#D55E00;white-space:pre-wrap">{html.escape(type(error).__name__)}: '
                                 f"{html.escape(str(error))}\n{html.escape(traceback.format_exc(limit=3))}</pre>")

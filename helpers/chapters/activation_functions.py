@@ -46,11 +46,11 @@ def compare_activations(fig, first, second, z_range):
     right.axhline(1, color="gray", linewidth=1, linestyle=":")
     for ax in (left, right):
         ax.set_xlabel("pre-activation z")
-        ax.legend(loc="upper left")
+    left.legend(loc="upper left")  # one legend: both panels show the same two activations
 
 
 @lru_cache(maxsize=512)
-def depth_profile(activation: str, depth: int, init: str, width: int = 64):
+def depth_profile(activation: str, depth: int, init: str, width: int = 32):
     return profile(mlp(depth, width, activation, init), gaussian_batch(64, width))
 
 
@@ -91,7 +91,7 @@ def activation_depth_sweep(fig, depth, init):
     right.set_xlim(0, 1)
     right.set_xlabel("fraction of units")
     right.legend(loc="lower right", fontsize=10)
-    fig.suptitle(f"{depth} layers of 64, {'each with its matched init' if init == 'matched' else init}")
+    fig.suptitle(f"{depth} layers of 32, {'each with its matched init' if init == 'matched' else init}")
 
 
 @exercise("03.1", "On zero-mean, symmetric inputs, what fraction of a ReLU layer's units is "
