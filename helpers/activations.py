@@ -43,9 +43,6 @@ class Activation:
             return torch.zeros_like(derivative_values, dtype=torch.bool)
         return derivative_values.abs() < SATURATION_RATIO * self.peak_derivative
 
-    def torch_derivative(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.as_tensor(self.derivative(z.detach().double().numpy()), dtype=z.dtype)
-
 
 def _sigmoid(z):
     # σ(z) = ½(1 + tanh(z/2)): exact, and unlike 1/(1 + e^(−z)) it cannot overflow.

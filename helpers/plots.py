@@ -156,43 +156,25 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
-def layer_histograms(fig: Figure, values_per_layer: Sequence[np.ndarray], *, bins=60,
-                     value_range=None, xlabel="activation", max_panels=8) -> list[Axes]:
-    """A row of histograms, one per layer (evenly chosen when there are many), each titled with
-    the layer's mean and std, as in the lecture's Xavier pictures."""
-    depth = len(values_per_layer)
-    chosen = np.unique(np.linspace(0, depth - 1, min(depth, max_panels)).round().astype(int))
-    axes = fig.subplots(1, len(chosen), sharey=True, squeeze=False)[0]
-    colors = layer_colors(depth)
-    for ax, i in zip(axes, chosen):
-        v = np.asarray(values_per_layer[i], dtype=float).ravel()
-        finite = v[np.isfinite(v)]
-        if len(finite) == 0:
-            ax.text(0.5, 0.5, "all values\nnon-finite", ha="center", va="center",
-                    transform=ax.transAxes, color=COLORS["diverged"])
-        else:
-            # One filled outline per panel rather than a patch per bin: 20× faster to draw.
-            counts, edges = np.histogram(finite, bins=bins, range=value_range)
-            ax.stairs(counts / len(finite), edges, fill=True, color=colors[i])
-        ax.set_title(f"layer {i + 1}\nmean {finite.mean() if len(finite) else np.nan:+.2f}\n"
-                     f"std {finite.std() if len(finite) else np.nan:.3g}", fontsize=11)
-        ax.set_xlabel(xlabel, fontsize=11)
-        ax.tick_params(labelsize=9)
-    axes[0].set_ylabel("fraction of units")
-    return list(axes)
-
-
 def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], *, bins=60,
                               value_range=None, xlabel="activation", legend=True) -> None:
     """Every layer's normalized histogram as an outline in one panel, coloured first → last
     layer, as Glorot & Bengio draw their Figs. 6 and 7."""
     colors = layer_colors(len(values_per_layer))
+    overflowed = []
     for i, values in enumerate(values_per_layer):
         v = np.asarray(values, dtype=float).ravel()
+        if not np.isfinite(v).all():
+            overflowed.append(i + 1)
         v = v[np.isfinite(v)]
         if len(v):
+            # One filled outline per layer rather than a patch per bin: 20× faster to draw.
             counts, edges = np.histogram(v, bins=bins, range=value_range)
             ax.stairs(counts / len(v), edges, color=colors[i], linewidth=2, label=f"layer {i + 1}")
+    if overflowed:  # say where the overflow is instead of silently dropping it
+        ax.text(0.02, 0.95, f"non-finite values in layer{'s' if len(overflowed) > 1 else ''} "
+                f"{', '.join(map(str, overflowed))}", transform=ax.transAxes, va="top",
+                color=COLORS["diverged"], fontsize=12)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of units")
     if legend:

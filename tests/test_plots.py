@@ -4,20 +4,13 @@ import helpers
 from helpers import plots
 
 
-def test_layer_histograms_title_each_panel_with_mean_and_std():
+def test_overlaid_histograms_draw_one_outline_per_layer_and_name_overflowing_layers():
     rng = np.random.default_rng(0)
-    values = [rng.normal(0, s, 1000) for s in (1.0, 0.5, 0.25)]
-    fig = plots.new_figure()
-    axes = plots.layer_histograms(fig, values)
-    assert len(axes) == 3
-    assert "std 0.5" in axes[1].get_title()
-
-
-def test_layer_histograms_pick_at_most_max_panels_and_survive_non_finite_layers():
-    values = [np.ones(10)] * 19 + [np.full(10, np.nan)]
-    axes = plots.layer_histograms(plots.new_figure(), values, max_panels=5)
-    assert len(axes) == 5
-    assert "non-finite" in axes[-1].texts[0].get_text()
+    values = [rng.normal(0, s, 1000) for s in (1.0, 0.5)] + [np.full(10, np.inf)]
+    ax = plots.new_figure().subplots()
+    plots.overlaid_layer_histograms(ax, values, value_range=(-3, 3))
+    assert [p.get_label() for p in ax.patches] == ["layer 1", "layer 2"]
+    assert "non-finite values in layer 3" in ax.texts[0].get_text()
 
 
 def test_per_layer_marks_non_finite_layers():
