@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import io
 import json
-import math
 import sys
 import time
 
@@ -24,8 +23,9 @@ TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_NAIVE_FRACTION = 100.0, 250.0, 0.5
 
 
 def _clear_caches() -> None:
-    """Forget every cached computation of the chapters (lru_cache'd functions)."""
-    from . import chapters
+    """Forget every cached computation: the shared probe's and the chapters' own."""
+    from . import chapters, probe
+    probe.profile_fresh_mlp.cache_clear()
     for module in vars(chapters).values():
         for value in vars(module).values() if hasattr(module, "__dict__") else []:
             if callable(getattr(value, "cache_clear", None)):
@@ -104,7 +104,6 @@ def run(repeats: int = 15, only: str | None = None) -> dict:
         settings = {"default": {}, "expensive": figure.expensive}
         per_setting = {label: summarise(time_panel(figure, s, repeats)) for label, s in settings.items()}
         naive = summarise(time_naive(figure, {}, max(5, repeats // 3)))
-        worst = max(per_setting.values(), key=lambda r: r["median_ms"])
         median = max(r["median_ms"] for r in per_setting.values())
         p95 = max(r["p95_ms"] for r in per_setting.values())
         results.append({

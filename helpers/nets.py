@@ -7,7 +7,6 @@ pre-activation z (its input) and the activation a (its output).
 """
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from .activations import get_activation

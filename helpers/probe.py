@@ -8,6 +8,7 @@ non-finite value is *reported* (``finite``, ``first_nonfinite_layer``), never ra
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -15,7 +16,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from .activations import get_activation
-from .nets import MLP
+from .data import gaussian_batch
+from .nets import MLP, mlp
 from .seeding import generator as random_stream
 from .validation import check_choice
 
@@ -151,3 +153,15 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
                    nonfinite_pass=("forward" if bad_forward is not None else
                                    "backward" if bad_backward is not None else None),
                    loss=loss_value, activations=a, pre_activations=z, pre_activation_grads=dz)
+
+
+@lru_cache(maxsize=1024)
+def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float,
+                      batch: int = 128, seed: int = 0) -> Profile:
+    """``profile`` of a freshly built ``mlp(depth, width, activation, init, seed=seed)`` on a
+    standard-normal probe batch of ``batch`` examples: what every per-layer figure shows.
+
+    Cached: a slider that comes back to a setting costs nothing, and since the network, the
+    batch and the injected gradient are all seeded, the cache changes no number."""
+    model = mlp(depth, width, activation, init, seed=seed)
+    return profile(model, gaussian_batch(batch, width, seed=seed), seed=seed)

@@ -1,18 +1,14 @@
 """03_activation_functions: the ReLU family against σ/tanh; saturation and dead units."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from ..activations import ACTIVATIONS
-from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..nets import mlp
 from ..plots import COLORS, log_scale, subplots
-from ..probe import profile
+from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "03_activation_functions"
 RECTIFIERS = {"relu", "leaky_relu", "elu", "gelu"}
@@ -49,9 +45,10 @@ def compare_activations(fig, first, second, z_range):
     left.legend(loc="upper left")  # one legend: both panels show the same two activations
 
 
-@lru_cache(maxsize=512)
 def depth_profile(activation: str, depth: int, init: str, width: int = 32):
-    return profile(mlp(depth, width, activation, init), gaussian_batch(64, width))
+    """This chapter's probe: narrow layers and a small batch, since the sweep profiles eight
+    networks on every slider change."""
+    return profile_fresh_mlp(depth, width, activation, init, batch=64)
 
 
 INIT_RULES = ("matched",) + tuple(INITS)

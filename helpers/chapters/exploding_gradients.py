@@ -7,12 +7,10 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..nets import mlp
 from ..plots import COLORS, OKABE_ITO, log_scale, per_layer, subplots
-from ..probe import profile
+from ..probe import profile_fresh_mlp
 from ..seeding import generator as random_stream
 
 NOTEBOOK = "02_exploding_gradients"
@@ -75,10 +73,9 @@ def matrix_product_norm(fig, scale, factors, width):
                  f"  (critical s ≈ {critical_scale(width):.3f} at width {width})")
 
 
-@lru_cache(maxsize=256)
 def gain_profile(depth: int, width: int, activation: str, gain: float):
-    model = mlp(depth, width, activation, gain / math.sqrt(width))
-    return profile(model, gaussian_batch(128, width))
+    """This chapter's probe: weights of std gain/√width."""
+    return profile_fresh_mlp(depth, width, activation, gain / math.sqrt(width))
 
 
 @interactive_figure(

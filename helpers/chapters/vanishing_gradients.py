@@ -1,17 +1,13 @@
 """01_vanishing_gradients: activations and their derivatives; gradient flow through depth."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from ..activations import ACTIVATIONS
-from ..data import gaussian_batch
 from ..exercises import exercise
-from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
-from ..nets import mlp
+from ..figures import FloatParam, interactive_figure, knob
 from ..plots import COLORS, per_layer, subplots
-from ..probe import profile
+from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "01_vanishing_gradients"
 PROBE_BATCH = 128
@@ -42,13 +38,9 @@ def activation_and_derivative(fig, activation, z_range):
     ax.legend(loc="upper left")
 
 
-@lru_cache(maxsize=256)
 def gradient_profile(depth: int, width: int, activation: str, init: str, seed: int = 0):
-    """grad_std and weight_grad_norm per layer of a fresh mlp on a Gaussian probe batch (cached:
-    a slider redraw only recomputes when the network changed)."""
-    model = mlp(depth, width, activation, init, seed=seed)
-    result = profile(model, gaussian_batch(PROBE_BATCH, width, seed=seed), seed=seed)
-    return result
+    """This chapter's probe: a fresh mlp on PROBE_BATCH Gaussian inputs."""
+    return profile_fresh_mlp(depth, width, activation, init, PROBE_BATCH, seed)
 
 
 @interactive_figure(

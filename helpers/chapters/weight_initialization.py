@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
-import numpy as np
 
-from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS, describe, get_init
-from ..nets import mlp
 from ..plots import COLORS, per_layer, subplots
-from ..probe import profile
+from ..probe import profile_fresh_mlp
 from ..theory import predict, weight_variance_gain
 
 NOTEBOOK = "04_weight_initialization"
@@ -21,11 +17,10 @@ NOTEBOOK = "04_weight_initialization"
 CUSTOM = "custom std"
 
 
-@lru_cache(maxsize=256)
 def measured_and_predicted(depth: int, width: int, activation: str, init: str | float):
     """One network's per-layer statistics (measured) and the recursion's (predicted). ``init``
     is a name from INITS or a float std."""
-    measured = profile(mlp(depth, width, activation, init), gaussian_batch(128, width))
+    measured = profile_fresh_mlp(depth, width, activation, init)
     predicted = predict(depth, activation, weight_variance_gain(init, width))
     return measured, predicted
 
