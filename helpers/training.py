@@ -7,7 +7,6 @@ longer than about two seconds show a progress bar (tqdm's ``delay``); shorter on
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -146,10 +145,10 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         if clip_value is not None:
             nn.utils.clip_grad_value_(parameters, clip_value)
         sgd_step(parameters, velocities, lr=lr, momentum=momentum, weight_decay=weight_decay)
-        with torch.no_grad():
-            weight_norms = torch.stack([torch.linalg.vector_norm(l.weight) for l in linears]).tolist()
-        layer_weights.append(weight_norms)
-        if not all(map(math.isfinite, weight_norms)):
+        with torch.no_grad():  # every parameter, so that an overflowing bias is caught here too
+            norm_each = torch.stack([torch.linalg.vector_norm(p) for p in parameters])
+        layer_weights.append(norm_each[linear_index].tolist())
+        if not torch.isfinite(norm_each).all():
             diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         for name, callback in callbacks.items():

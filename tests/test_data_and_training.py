@@ -106,3 +106,21 @@ def test_callbacks_are_recorded_every_step():
 def test_bad_training_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         small_run(**kwargs)
+
+
+def test_an_update_that_overflows_a_bias_is_reported_at_that_step(monkeypatch):
+    from helpers import training
+    real_step = training.sgd_step
+    calls = []
+
+    def step_that_overflows_a_bias_on_the_third_call(parameters, buffers, **kwargs):
+        real_step(parameters, buffers, **kwargs)
+        calls.append(1)
+        if len(calls) == 3:
+            with torch.no_grad():
+                parameters[-1].fill_(float("inf"))  # the readout bias
+    monkeypatch.setattr(training, "sgd_step", step_that_overflows_a_bias_on_the_third_call)
+    model = helpers.mlp(1, 8, in_features=64, out_features=10)
+    run = helpers.train(model, helpers.digits(), steps=10, progress=False)
+    assert run.diverged_at == 2
+    assert run.nonfinite_parameters == ["readout.bias"]
