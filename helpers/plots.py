@@ -86,7 +86,7 @@ def new_figure(figsize=None, dpi=None) -> Figure:
     with mpl.rc_context(LECTURE_STYLE):
         fig = Figure(figsize=figsize or LECTURE_STYLE["figure.figsize"], dpi=dpi or 100,
                      layout="constrained")
-    FigureCanvasAgg(fig)  # one canvas for the figure's life: savefig reuses it on every redraw
+    FigureCanvasAgg(fig)  # one canvas for the figure's life: every redraw draws into it
     return fig
 
 
@@ -168,7 +168,7 @@ def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], 
             overflowed.append(i + 1)
         v = v[np.isfinite(v)]
         if len(v):
-            # One filled outline per layer rather than a patch per bin: 20× faster to draw.
+            # One outline per layer (a single artist) rather than a patch per bin.
             counts, edges = np.histogram(v, bins=bins, range=value_range)
             ax.stairs(counts / len(v), edges, color=colors[i], linewidth=2, label=f"layer {i + 1}")
     if overflowed:  # say where the overflow is instead of silently dropping it
