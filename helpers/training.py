@@ -37,6 +37,45 @@ def sgd_step(parameters, buffers, *, lr, momentum, weight_decay):
         p.sub_(v, alpha=lr)
 
 
+class FlatParameters:
+    """A model's trainable parameters re-seated as views into one flat tensor, and their
+    gradients as views into another.
+
+    The training loop then updates, measures and checks every parameter with a handful of tensor
+    operations instead of a handful per parameter: for the 30-layer nets of chapter 04 that is
+    a third of the time of a step. Back-propagation accumulates into the existing ``.grad``
+    views in place, so the gradients land in ``grads`` without a copy.
+    """
+
+    def __init__(self, parameters: list[torch.Tensor]):
+        if not parameters:
+            raise ValueError("the model has no trainable parameters")
+        dtypes = {p.dtype for p in parameters}
+        if len(dtypes) > 1:
+            raise ValueError(f"all trainable parameters must share one dtype, got {sorted(map(str, dtypes))}")
+        sizes = [p.numel() for p in parameters]
+        self.values = torch.cat([p.detach().reshape(-1) for p in parameters])
+        self.grads = torch.zeros_like(self.values)
+        self.values.grad = self.grads  # so that sgd_step treats the whole model as one tensor
+        self._ids = {id(p): i for i, p in enumerate(parameters)}
+        self._parts = {id(self.values): torch.split(self.values, sizes),
+                       id(self.grads): torch.split(self.grads, sizes)}
+        for p, value, grad in zip(parameters, self._parts[id(self.values)], self._parts[id(self.grads)]):
+            p.data, p.grad = value.view_as(p), grad.view_as(p)
+
+    def slots_of(self, tensors: list[torch.Tensor]) -> torch.Tensor:
+        """Each tensor's position among the parameters; tensors that are not trainable get
+        the positions after the last parameter, in order."""
+        frozen = iter(range(len(self._ids), len(self._ids) + len(tensors)))
+        return torch.tensor([self._ids[id(t)] if id(t) in self._ids else next(frozen) for t in tensors],
+                            dtype=torch.long)
+
+    def norms(self, flat: torch.Tensor) -> torch.Tensor:
+        """The Euclidean norm of each parameter's part of ``values`` or of ``grads``.
+        (One norm per part measured faster here than any single segmented reduction.)"""
+        return torch.stack([torch.linalg.vector_norm(part) for part in self._parts[id(flat)]])
+
+
 @dataclass
 class TrainingRun:
     loss: np.ndarray  # training loss of each step's minibatch (until divergence)
@@ -106,11 +145,13 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
 
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     parameters = [p for _, p in named]
-    velocities = [torch.zeros_like(p) for p in parameters]
+    flat = FlatParameters(parameters)
+    velocity = torch.zeros_like(flat.values)
     generator = random_stream(seed, "batches")
     linears = _linears(model)
-    position = {id(p): i for i, p in enumerate(parameters)}
-    linear_index = torch.tensor([position[id(l.weight)] for l in linears], dtype=torch.long)
+    layer_slot = flat.slots_of([l.weight for l in linears])  # frozen layers: the slot past the end
+    frozen_weight_norms = torch.tensor([float(torch.linalg.vector_norm(l.weight.detach()))
+                                        for l in linears if not l.weight.requires_grad])
     callbacks = callbacks or {}
     losses, grad_norms, layer_grads, layer_weights, eval_steps, test_curve = [], [], [], [], [], []
     records = {name: [] for name in callbacks}
@@ -123,32 +164,30 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     model.train()
     for step in tqdm(range(steps), delay=2, disable=not progress, desc="training", leave=False):
         batch = torch.randint(0, len(data.x_train), (batch_size,), generator=generator)
-        for p in parameters:
-            p.grad = None
+        flat.grads.zero_()
         loss = F.cross_entropy(model(data.x_train[batch]), data.y_train[batch])
         if not torch.isfinite(loss):  # the forward pass overflowed: weights finite but too large
             diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         loss.backward()
         with torch.no_grad():
-            grad_norm_each = torch.stack([torch.linalg.vector_norm(p.grad) if p.grad is not None
-                                          else torch.zeros(()) for p in parameters])
-            total = torch.linalg.vector_norm(grad_norm_each)
+            total = torch.linalg.vector_norm(flat.grads)
+            layer_grad = torch.cat([flat.norms(flat.grads), torch.zeros(len(frozen_weight_norms))])
         losses.append(float(loss.detach()))
         grad_norms.append(float(total))
-        layer_grads.append(grad_norm_each[linear_index].tolist())
+        layer_grads.append(layer_grad[layer_slot].tolist())
         if not torch.isfinite(total):
             diverged_at, bad_parameters = step, nonfinite([p.grad for p in parameters], ".grad")
             break
-        if clip_norm is not None:
-            nn.utils.clip_grad_norm_(parameters, clip_norm)
+        if clip_norm is not None:  # as torch.nn.utils.clip_grad_norm_ does it
+            flat.grads.mul_(torch.clamp(clip_norm / (total + 1e-6), max=1.0))
         if clip_value is not None:
-            nn.utils.clip_grad_value_(parameters, clip_value)
-        sgd_step(parameters, velocities, lr=lr, momentum=momentum, weight_decay=weight_decay)
-        with torch.no_grad():  # every parameter, so that an overflowing bias is caught here too
-            norm_each = torch.stack([torch.linalg.vector_norm(p) for p in parameters])
-        layer_weights.append(norm_each[linear_index].tolist())
-        if not torch.isfinite(norm_each).all():
+            flat.grads.clamp_(-clip_value, clip_value)
+        sgd_step([flat.values], [velocity], lr=lr, momentum=momentum, weight_decay=weight_decay)
+        with torch.no_grad():
+            layer_weight = torch.cat([flat.norms(flat.values), frozen_weight_norms])
+        layer_weights.append(layer_weight[layer_slot].tolist())
+        if not torch.isfinite(layer_weight).all():  # every parameter: an overflowing bias counts too
             diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         for name, callback in callbacks.items():

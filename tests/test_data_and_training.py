@@ -117,10 +117,41 @@ def test_an_update_that_overflows_a_bias_is_reported_at_that_step(monkeypatch):
         real_step(parameters, buffers, **kwargs)
         calls.append(1)
         if len(calls) == 3:
-            with torch.no_grad():
-                parameters[-1].fill_(float("inf"))  # the readout bias
+            with torch.no_grad():  # the last entry of the last parameter: one readout bias
+                parameters[-1].view(-1)[-1] = float("inf")
     monkeypatch.setattr(training, "sgd_step", step_that_overflows_a_bias_on_the_third_call)
     model = helpers.mlp(1, 8, in_features=64, out_features=10)
     run = helpers.train(model, helpers.digits(), steps=10, progress=False)
     assert run.diverged_at == 2
     assert run.nonfinite_parameters == ["readout.bias"]
+
+
+def test_training_updates_the_models_own_parameters_in_place():
+    """The loop re-seats the parameters into one flat buffer: the model must still be the one
+    that was trained, its gradients must be the real ones, and results must not depend on it."""
+    model = helpers.mlp(2, 16, in_features=64, out_features=10, seed=3)
+    twin = helpers.mlp(2, 16, in_features=64, out_features=10, seed=3)
+    data = helpers.digits()
+    helpers.train(model, data, steps=5, lr=0.1, momentum=0.9, progress=False)
+    optimizer = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
+    from helpers.seeding import generator
+    batches = generator(0, "batches")
+    for _ in range(5):
+        batch = torch.randint(0, len(data.x_train), (64,), generator=batches)
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(twin(data.x_train[batch]), data.y_train[batch]).backward()
+        optimizer.step()
+    for (name, ours), theirs in zip(model.named_parameters(), twin.parameters()):
+        torch.testing.assert_close(ours, theirs, msg=name)
+        torch.testing.assert_close(ours.grad, theirs.grad, msg=name)
+
+
+def test_a_frozen_layer_is_recorded_with_zero_gradient_and_unchanged_weights():
+    model = helpers.mlp(3, 16, in_features=64, out_features=10)
+    model.hidden[1].linear.weight.requires_grad_(False)
+    frozen = model.hidden[1].linear.weight.detach().clone()
+    run = helpers.train(model, helpers.digits(), steps=5, progress=False)
+    assert run.layer_grad_norm.shape == (5, 4) and (run.layer_grad_norm[:, 1] == 0).all()
+    assert (run.layer_grad_norm[:, [0, 2, 3]] > 0).all()
+    assert np.allclose(run.layer_weight_norm[:, 1], frozen.norm().item())
+    assert torch.equal(model.hidden[1].linear.weight, frozen)
