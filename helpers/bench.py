@@ -2,7 +2,8 @@
 
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
 and for two settings — its defaults and its most expensive values — move the figure's main
-slider through ``repeats`` values it has not seen (so no cache can flatter the numbers) and time
+slider the way a lecturer drags it, through ``repeats`` values it has not seen (so no cache of
+results can flatter the numbers), and time
 each change to the new PNG being ready (compute + render), through the real control panel.
 In the same run, time the naive way for the same changes: ``ipywidgets.interact`` style, a new
 pyplot figure per change, everything recomputed, rendered as the inline backend does
@@ -26,6 +27,7 @@ def _clear_caches() -> None:
     """Forget every cached computation: the shared probe's and the chapters' own."""
     from . import chapters, probe
     probe.profile_fresh_mlp.cache_clear()
+    probe._built_network.cache_clear()
     for module in vars(chapters).values():
         for value in vars(module).values() if hasattr(module, "__dict__") else []:
             if callable(getattr(value, "cache_clear", None)):
@@ -39,19 +41,20 @@ def slider_of(figure):
 
 
 def fresh_values(param, start, count):
-    """``count`` distinct in-range values near ``start``, alternating below and above it."""
+    """``count`` distinct in-range values a drag from ``start`` passes through: first stepping up
+    from ``start``, then (the lecturer grabs the slider again) stepping down from it. Every value
+    is new, so no cache of computed results can flatter the numbers."""
     from .figures import FloatParam
-    values, k = [], 1
-    while len(values) < count and k < 10 * count:
-        for sign in (-1, 1):
-            if isinstance(param, FloatParam):
-                v = start * 10 ** (sign * k * param.step) if param.log else start + sign * k * param.step
-            else:
-                v = start + sign * k * param.step
-            if param.low <= v <= param.high and v != start and v not in values:
-                values.append(v)
-        k += 1
-    return values[:count]
+
+    def value(k):
+        if isinstance(param, FloatParam) and param.log:
+            return start * 10 ** (k * param.step)
+        return start + k * param.step
+
+    up = [v for v in map(value, range(1, count + 1)) if param.low <= v <= param.high]
+    down = [v for v in map(value, range(-1, -count - 1, -1)) if param.low <= v <= param.high]
+    half = max(count - len(down), (count + 1) // 2)
+    return (up[:half] + down)[:count]
 
 
 def time_panel(figure, setting, repeats):

@@ -25,7 +25,7 @@ from PIL import Image
 
 from .activations import ACTIVATIONS
 from .inits import INITS
-from .plots import new_figure
+from .plots import lecture_style, new_figure
 from .validation import check_choice
 
 STATIC_ENV = "HELPERS_STATIC"
@@ -174,7 +174,8 @@ class InteractiveFigure:
         fig = fig or new_figure(self.figsize)
         if not hasattr(fig, "_course_grid"):
             fig.clear()  # a draw that makes its own axes; plots.subplots reuses or clears them
-        self.draw(fig, **full)
+        with lecture_style():  # the same picture whether or not the notebook called setup()
+            self.draw(fig, **full)
         return fig
 
     def gallery(self) -> list[tuple[str, dict, Figure]]:
@@ -204,9 +205,16 @@ def png_bytes(fig: Figure, dpi: int | None = None, compress_level: int = 6) -> b
     figure twice, and a live redraw cannot afford the second.)"""
     if dpi is not None and dpi != fig.dpi:
         fig.set_dpi(dpi)
-    fig.canvas.draw()
+    with lecture_style():  # some of the style is read while drawing (e.g. how ticks are chosen)
+        fig.canvas.draw()
+    return canvas_png(fig, compress_level)
+
+
+def canvas_png(fig: Figure, compress_level: int = 6) -> bytes:
+    """What the figure's Agg canvas holds now, as PNG, without drawing anything."""
     width, height = fig.canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    rgba = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = rgba.convert("RGB")  # the figures are opaque: a quarter less to filter and compress
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=compress_level)
     return buffer.getvalue()

@@ -7,6 +7,8 @@ sized for a projector.
 """
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
@@ -14,7 +16,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -42,11 +44,19 @@ LECTURE_STYLE = {
     # Titles sit just above the axes. (With the default, None, matplotlib measures every tick
     # label to dodge decorations our axes do not have: 15 ms of each live redraw.)
     "axes.titley": 1.0,
+    # Grid and ticks beneath the data (spines too, in subplots): the order in which the live
+    # panel composes its layers, so that its frames equal a full draw.
+    "axes.axisbelow": True,
 }
 
 
 def apply_style() -> None:
     mpl.rcParams.update(LECTURE_STYLE)
+
+
+def lecture_style():
+    """A context in which figures are made and drawn in the lecture style."""
+    return mpl.rc_context(LECTURE_STYLE)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -72,6 +82,22 @@ def log_scale(ax: Axes, axis: str = "y") -> None:
     target.set_major_formatter(FuncFormatter(_decade_label))
 
 
+def snap_log_limits(ax: Axes) -> None:
+    """Fit the log y axis to everything plotted in ``ax`` so far, ending on whole decades, in
+    steps of decades that grow with the span (1 for up to 7 decades, 2 up to 12, …).
+
+    The panel then shows at least one decade (±10 % scatter does not look like a trend), loses
+    at most about a fifth of its height to padding, and keeps its limits while a slider moves
+    the data by less than a step: the live panel's cached background stays valid."""
+    low, high = ax.dataLim.minposy, ax.dataLim.y1  # all lines so far, autoscaled or not
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
+        return
+    low, high = np.log10(low), np.log10(high)
+    step = max(1, round((high - low) / 5))
+    bottom, top = step * np.floor(low / step), step * np.ceil(high / step)
+    ax.set_ylim(10.0 ** bottom, 10.0 ** max(top, bottom + 1))
+
+
 def color_of(name: str, index: int = 0) -> str:
     return COLORS.get(str(name), OKABE_ITO[index % len(OKABE_ITO)])
 
@@ -83,7 +109,7 @@ def layer_colors(depth: int) -> list:
 
 def new_figure(figsize=None, dpi=None) -> Figure:
     """A figure not owned by pyplot: nothing is shown twice and nothing leaks on redraw."""
-    with mpl.rc_context(LECTURE_STYLE):
+    with lecture_style():
         fig = Figure(figsize=figsize or LECTURE_STYLE["figure.figsize"], dpi=dpi or 100,
                      layout="constrained")
     FigureCanvasAgg(fig)  # one canvas for the figure's life: every redraw draws into it
@@ -110,6 +136,8 @@ def subplots(fig: Figure, nrows: int = 1, ncols: int = 1, **kwargs):
         # At most ~5 labelled ticks per axis: readable from the back row, and every tick
         # label is text that a live redraw has to lay out.
         ax.locator_params(nbins=5)
+        for spine in ax.spines.values():
+            spine.set_zorder(0.5)
     fig._course_grid = (key, axes)
     return axes
 
@@ -140,20 +168,26 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
                 label="non-finite (overflow)")
     if log:
         log_scale(ax)
-        if finite.any():
-            # At least one decade on screen, so that ±10 % scatter does not look like a trend.
-            low, high = ax.get_ylim()
-            middle = np.sqrt(values[finite].min() * values[finite].max())
-            ax.set_ylim(min(low, middle / 10**0.5), max(high, middle * 10**0.5))
+        snap_log_limits(ax)
         if not finite.any() and np.isfinite(values).all():
             # A log axis cannot show 0: say so instead of leaving the panel blank.
             ax.text(0.5, 0.5, "all values are 0:\nnothing reaches these layers", ha="center",
                     va="center", transform=ax.transAxes, color=COLORS["diverged"], fontsize=13)
-    ax.set_xlabel("hidden layer (1 = nearest the input)")
     if ylabel:
         ax.set_ylabel(ylabel)
-    ax.set_xlim(0.5, max(len(values), 1) + 0.5)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    layer_axis(ax, len(values), "hidden layer (1 = nearest the input)")
+
+
+def layer_axis(ax: Axes, count: int, label: str) -> None:
+    """An x axis for items 1..count (layers, neurons) whose length moves in steps of 5.
+
+    While a depth slider moves, the axis (and the live panel's cached background with it) then
+    stays put for five steps at a time, and the curve visibly grows inside a fixed frame."""
+    end = max(count, 1) if count <= 5 else 5 * math.ceil(count / 5)
+    ax.set_xlim(0.5, end + 0.5)
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if end / s <= 6) if end < 3000 else end
+    ax.set_xticks(np.arange(step, end + 1, step))  # 1, 2, 3 … or 5, 10, 15 … (at most 6)
+    ax.set_xlabel(label)
 
 
 def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], *, bins=60,

@@ -3,6 +3,7 @@ import pytest
 
 import helpers
 from helpers.figures import Gallery, InteractiveFigure, IntParam, STATIC_ENV
+from helpers.plots import lecture_style
 from helpers.widgets import ControlPanel
 
 FIGURE_NAMES = sorted(helpers.FIGURES)
@@ -126,3 +127,44 @@ def test_a_reused_figure_draws_the_same_picture_as_a_fresh_one():
     figure.render(reused, depth=30)
     fresh = figure.render(new_figure(figure.figsize, dpi=60), depth=30)
     assert png_bytes(reused) == png_bytes(fresh)
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+def test_every_live_frame_is_exactly_what_a_full_draw_gives(name):
+    """The live panel redraws the axes' background only when it changed (helpers.layers).
+    Walk each figure through a drag of its slider and through its presets: every frame must be
+    pixel for pixel a full draw of the same figure."""
+    from helpers.bench import fresh_values, slider_of
+    panel = helpers.show(name)
+    frames_checked = 0
+
+    def check_frame():
+        nonlocal frames_checked
+        composed = np.asarray(panel._canvas.canvas.buffer_rgba()).copy()
+        with lecture_style():
+            panel._canvas.canvas.draw()
+        full = np.asarray(panel._canvas.canvas.buffer_rgba())
+        differing = np.argwhere((composed != full).any(axis=2))
+        assert len(differing) == 0, f"{len(differing)} pixels differ, first at {differing[0]}"
+        frames_checked += 1
+
+    slider, param = slider_of(panel.figure)
+    for value in fresh_values(param, panel.values[slider], 4):
+        panel.controls[slider].value = value
+        check_frame()
+    for preset in panel.figure.presets:
+        panel.presets.value = preset
+        check_frame()
+    assert frames_checked == 4 + len(panel.figure.presets)
+
+
+@pytest.mark.parametrize("name, slider", [("gradient_flow", "depth"), ("matrix_product_norm", "scale")])
+def test_a_slider_drag_reuses_the_background(name, slider):
+    panel = helpers.show(name)
+    draws_before = panel._layers.background_draws
+    start, param = panel.values[slider], panel.figure.params[slider]
+    for k in range(1, 5):
+        panel.controls[slider].value = start * 10 ** (k * param.step) if getattr(param, "log", False) \
+            else start + k * param.step
+    assert panel.redraw_count == 5
+    assert panel._layers.background_draws - draws_before <= 2  # 4 redraws, at most 2 new backgrounds

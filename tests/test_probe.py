@@ -96,3 +96,17 @@ def test_weights_and_probe_data_with_the_same_seed_are_independent():
     model = helpers.mlp(1, 512, "relu", "he_normal", seed=0)
     result = helpers.profile(model, helpers.gaussian_batch(512, 512, seed=0))
     assert result.pre_activations[0].var() == pytest.approx(2.0, rel=0.05)
+
+
+@pytest.mark.parametrize("init", ["xavier_uniform", "he_normal", "orthogonal", 0.3])
+def test_a_probe_network_cut_from_a_deeper_one_is_the_fresh_network(init):
+    from helpers.probe import fresh_mlp, profile_fresh_mlp
+    for depth in (1, 7, 20, 23):
+        cut, built = fresh_mlp(depth, 16, "tanh", init, seed=2), helpers.mlp(depth, 16, "tanh", init, seed=2)
+        assert len(cut.hidden) == depth
+        for a, b in zip(cut.state_dict().values(), built.state_dict().values(), strict=True):
+            assert torch.equal(a, b)
+        expected = helpers.profile(built, helpers.gaussian_batch(128, 16, seed=2), seed=2)
+        got = profile_fresh_mlp(depth, 16, "tanh", init, seed=2)
+        np.testing.assert_array_equal(got.grad_std, expected.grad_std)
+        np.testing.assert_array_equal(got.activation_std, expected.activation_std)

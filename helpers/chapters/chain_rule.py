@@ -4,12 +4,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import MaxNLocator
 
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, layer_colors, log_scale, subplots
+from ..plots import COLORS, layer_axis, layer_colors, log_scale, snap_log_limits, subplots
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
@@ -56,16 +55,15 @@ def chain_product(fig, depth, weight, bias):
     left.bar(neurons, np.abs(factors), color=layer_colors(depth))
     left.axhline(1, color="black", linestyle="--", linewidth=1.5, label="|factor| = 1")
     left.axhline(weight / 4, color=COLORS["sigmoid"], linestyle=":", label="bound w/4")
-    left.set_xlabel("neuron k")
-    left.xaxis.set_major_locator(MaxNLocator(integer=True))
+    layer_axis(left, depth, "neuron k")
     left.set_ylabel(r"$|\sigma'(z_k)\, w_k|$")
     left.set_title("one factor per neuron")
     left.legend(loc="best", fontsize=10)
     magnitude = np.abs(grads)
     right.plot(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
     log_scale(right)
-    right.set_xlabel("neuron k")
-    right.xaxis.set_major_locator(MaxNLocator(integer=True))
+    snap_log_limits(right)
+    layer_axis(right, depth, "neuron k")
     right.set_ylabel(r"$|\partial J / \partial b_k|$")
     ratio = magnitude[0] / magnitude[-1] if magnitude[-1] > 0 else math.nan
     right.set_title(rf"$\partial J/\partial b_1$ = {ratio:.2g} × $\partial J/\partial b_{{{depth}}}$")

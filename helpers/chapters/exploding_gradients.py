@@ -64,6 +64,10 @@ def matrix_product_norm(fig, scale, factors, width):
     ax.plot(k, np.exp(np.median(logs, axis=0)), color=COLORS["measured"], label="median of 10 draws")
     ax.plot(k, scale ** k.astype(float), color=COLORS["predicted"], linestyle="--", label="$s^L$")
     log_scale(ax)
+    # A frame that depends on L only: while the scale slider moves, the curves swing through a
+    # fixed frame (and may leave it, the title gives the number) instead of the frame chasing them.
+    span = max(2, math.ceil(factors / 10))
+    ax.set_ylim(10.0**-span, 10.0**span)
     ax.axhline(1, color="gray", linewidth=1)
     ax.set_xlabel("number of factors L")
     ax.set_ylabel(r"$\|W_L \cdots W_1 x\| \,/\, \|x\|$")
