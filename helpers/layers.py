@@ -31,12 +31,17 @@ def _axis_signature(axis) -> tuple:
             axis.get_visible())
 
 
+def _limits(low_high) -> tuple:
+    # Autoscaling adds margins in floating point: 1.05 one time, 1.0500000000000003 the next.
+    return tuple(float(f"{v:.10g}") for v in low_high)
+
+
 def background_signature(fig: Figure) -> tuple:
     """Everything the background layer's pixels depend on (for the axes the course draws)."""
     parts = [tuple(fig.bbox.bounds), tuple(fig.patch.get_facecolor())]
     for ax in fig.axes:
         parts.append((ax.get_visible(), ax.axison, tuple(ax.get_position().bounds),
-                      ax.get_xlim(), ax.get_ylim(), tuple(ax.patch.get_facecolor()),
+                      _limits(ax.get_xlim()), _limits(ax.get_ylim()), tuple(ax.patch.get_facecolor()),
                       tuple((name, s.get_visible()) for name, s in ax.spines.items()),
                       _axis_signature(ax.xaxis), _axis_signature(ax.yaxis)))
     return tuple(parts)

@@ -8,3 +8,4 @@ matplotlib.use("Agg")
 @pytest.fixture(autouse=True)
 def _one_thread():
     torch.set_num_threads(1)
+

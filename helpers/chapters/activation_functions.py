@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, log_scale, subplots
+from ..plots import COLORS, log_scale, snap_log_limits, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "03_activation_functions"
@@ -73,6 +73,7 @@ def activation_depth_sweep(fig, depth, init):
     left.barh(y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
               color=[COLORS[n] for n in names])
     log_scale(left, "x")
+    snap_log_limits(left, "x", np.append(ratios, [0.1, 10]))  # the ratios and the ×10 band
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15, label="within ×10")
     left.set_yticks(y, names)

@@ -8,10 +8,11 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, layer_axis, layer_colors, log_scale, snap_log_limits, subplots
+from ..plots import COLORS, layer_axis, layer_axis_end, layer_colors, log_scale, snap_log_limits, subplots
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def chain_gradients(weights, biases, a0: float = 1.0, target: float = 0.0):
@@ -62,11 +63,17 @@ def chain_product(fig, depth, weight, bias):
     magnitude = np.abs(grads)
     right.plot(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
     log_scale(right)
-    snap_log_limits(right)
+    # The frame of the longest chain on this stretch of the neuron axis (a few µs to compute),
+    # so that dragging the depth slider grows the curve inside a fixed frame.
+    _, longest = chain_gradients(np.full(layer_axis_end(depth), weight), np.full(layer_axis_end(depth), bias))
+    snap_log_limits(right, values=np.abs(np.concatenate([grads, longest])))
     layer_axis(right, depth, "neuron k")
     right.set_ylabel(r"$|\partial J / \partial b_k|$")
     ratio = magnitude[0] / magnitude[-1] if magnitude[-1] > 0 else math.nan
-    right.set_title(rf"$\partial J/\partial b_1$ = {ratio:.2g} × $\partial J/\partial b_{{{depth}}}$")
+    # Plain text, not mathtext: a title that changes on every redraw would be parsed anew each
+    # time (25 ms, a quarter of a live redraw).
+    last = str(depth).translate(SUBSCRIPT_DIGITS)
+    right.set_title(f"∂J/∂b₁ = {ratio:.2g} × ∂J/∂b{last}")
     fig.suptitle(f"{depth} sigmoid neurons, w = {weight:.3g}, b = {bias:.3g}")
 
 
