@@ -1,4 +1,5 @@
-"""Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``.
+"""Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``;
+notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``.
 
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
 and for two settings — its defaults and its most expensive values — move the figure's main
@@ -120,6 +121,35 @@ def run(repeats: int = 15, only: str | None = None) -> dict:
             "targets": {"median_ms": TARGET_MEDIAN_MS, "p95_ms": TARGET_P95_MS, "naive_fraction": TARGET_NAIVE_FRACTION}}
 
 
+NOTEBOOK_BUDGET_S = 15.0
+
+
+def time_notebooks(repeats: int = 1) -> dict:
+    """Each notebook run top to bottom in a fresh kernel, kernel start included (what a
+    lecturer's "Restart and run all" costs). The slowest of ``repeats`` runs is reported."""
+    from pathlib import Path
+    from .handouts import execute
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    results = []
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            execute(path)
+            runs.append(time.perf_counter() - start)
+        results.append({"notebook": path.stem, "seconds": round(max(runs), 1),
+                        "runs": [round(r, 1) for r in runs], "meets_target": max(runs) < NOTEBOOK_BUDGET_S})
+    return {"notebooks": results, "budget_s": NOTEBOOK_BUDGET_S}
+
+
+def notebook_table(report: dict) -> str:
+    lines = [f"{'notebook':30} {'seconds':>8}  runs"]
+    for r in report["notebooks"]:
+        lines.append(f"{r['notebook']:30} {r['seconds']:8.1f}  {', '.join(map(str, r['runs']))}"
+                     f"{'' if r['meets_target'] else '   OVER ' + str(report['budget_s']) + ' s'}")
+    return "\n".join(lines)
+
+
 def table(report: dict) -> str:
     lines = [f"{'figure':28} {'notebook':26} {'median':>7} {'p95':>7} {'naive':>7}  target",
              f"{'':28} {'':26} {'ms':>7} {'ms':>7} {'ms':>7}"]
@@ -135,7 +165,13 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--repeats", type=int, default=15, help="slider changes per setting (default 15)")
     parser.add_argument("--figure", help="benchmark only this figure")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="time each notebook in a fresh kernel instead (--repeats runs each, default 1)")
     args = parser.parse_args(argv)
+    if args.notebooks:
+        report = time_notebooks(args.repeats if "--repeats" in (argv or sys.argv) else 1)
+        print(json.dumps(report, indent=2) if args.json else notebook_table(report))
+        return 0
     if args.repeats < 3:
         parser.error("--repeats must be at least 3")
     report = run(args.repeats, args.figure)

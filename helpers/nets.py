@@ -15,7 +15,7 @@ from .seeding import generator as random_stream
 from .validation import check_int
 
 NORMS = {
-    None: lambda width: nn.Identity(),
+    None: None,
     "batch": nn.BatchNorm1d,
     "layer": nn.LayerNorm,
 }
@@ -25,14 +25,15 @@ class HiddenLayer(nn.Module):
     def __init__(self, in_features, width, activation, norm, residual):
         super().__init__()
         self.linear = nn.Linear(in_features, width)
-        self.norm = NORMS[norm](width)
+        self.norm = NORMS[norm](width) if norm else None  # no module call per step without one
         self.activation = get_activation(activation).module()
         self.activation_name = activation
         # A residual sum needs matching shapes: a first layer that changes the width is plain.
         self.residual = residual and in_features == width
 
     def forward(self, h):
-        a = self.activation(self.norm(self.linear(h)))
+        z = self.linear(h)
+        a = self.activation(z if self.norm is None else self.norm(z))
         return h + a if self.residual else a
 
 

@@ -63,17 +63,16 @@ class FlatParameters:
         for p, value, grad in zip(parameters, self._parts[id(self.values)], self._parts[id(self.grads)]):
             p.data, p.grad = value.view_as(p), grad.view_as(p)
 
-    def slots_of(self, tensors: list[torch.Tensor]) -> torch.Tensor:
-        """Each tensor's position among the parameters; tensors that are not trainable get
-        the positions after the last parameter, in order."""
-        frozen = iter(range(len(self._ids), len(self._ids) + len(tensors)))
-        return torch.tensor([self._ids[id(t)] if id(t) in self._ids else next(frozen) for t in tensors],
-                            dtype=torch.long)
+    def slots_of(self, tensors: list[torch.Tensor]) -> list[int | None]:
+        """Each tensor's position among the parameters, or None where it is not trainable."""
+        return [self._ids.get(id(t)) for t in tensors]
 
-    def norms(self, flat: torch.Tensor) -> torch.Tensor:
-        """The Euclidean norm of each parameter's part of ``values`` or of ``grads``.
-        (One norm per part measured faster here than any single segmented reduction.)"""
-        return torch.stack([torch.linalg.vector_norm(part) for part in self._parts[id(flat)]])
+    def norms(self, flat: torch.Tensor, slots: list[int]) -> torch.Tensor:
+        """The Euclidean norms of the parameters at ``slots``, each measured on its part of
+        ``values`` or of ``grads``. (One norm per part measured faster here than any single
+        segmented reduction.)"""
+        parts = self._parts[id(flat)]
+        return torch.stack([torch.linalg.vector_norm(parts[i]) for i in slots]) if slots else torch.zeros(0)
 
 
 @dataclass
@@ -149,9 +148,20 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     velocity = torch.zeros_like(flat.values)
     generator = random_stream(seed, "batches")
     linears = _linears(model)
-    layer_slot = flat.slots_of([l.weight for l in linears])  # frozen layers: the slot past the end
+    # Per layer, the norms of its weight and of its weight gradient; a frozen layer has a
+    # constant weight and no gradient.
+    slots = flat.slots_of([l.weight for l in linears])
+    trainable = torch.tensor([s is not None for s in slots], dtype=torch.bool)
+    trainable_slots = [s for s in slots if s is not None]
     frozen_weight_norms = torch.tensor([float(torch.linalg.vector_norm(l.weight.detach()))
-                                        for l in linears if not l.weight.requires_grad])
+                                        for l, s in zip(linears, slots) if s is None])
+
+    def layer_norms(flat_tensor, frozen_values):
+        norms = torch.empty(len(linears))
+        norms[trainable] = flat.norms(flat_tensor, trainable_slots)
+        norms[~trainable] = frozen_values
+        return norms.tolist()
+
     callbacks = callbacks or {}
     losses, grad_norms, layer_grads, layer_weights, eval_steps, test_curve = [], [], [], [], [], []
     records = {name: [] for name in callbacks}
@@ -172,10 +182,9 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         loss.backward()
         with torch.no_grad():
             total = torch.linalg.vector_norm(flat.grads)
-            layer_grad = torch.cat([flat.norms(flat.grads), torch.zeros(len(frozen_weight_norms))])
+            layer_grads.append(layer_norms(flat.grads, 0.0))
         losses.append(float(loss.detach()))
         grad_norms.append(float(total))
-        layer_grads.append(layer_grad[layer_slot].tolist())
         if not torch.isfinite(total):
             diverged_at, bad_parameters = step, nonfinite([p.grad for p in parameters], ".grad")
             break
@@ -185,9 +194,11 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
             flat.grads.clamp_(-clip_value, clip_value)
         sgd_step([flat.values], [velocity], lr=lr, momentum=momentum, weight_decay=weight_decay)
         with torch.no_grad():
-            layer_weight = torch.cat([flat.norms(flat.values), frozen_weight_norms])
-        layer_weights.append(layer_weight[layer_slot].tolist())
-        if not torch.isfinite(layer_weight).all():  # every parameter: an overflowing bias counts too
+            layer_weights.append(layer_norms(flat.values, frozen_weight_norms))
+            # One norm over every parameter, biases included; in float64, which cannot overflow
+            # on float32 entries, so it is finite exactly when every entry is.
+            all_finite = torch.isfinite(torch.linalg.vector_norm(flat.values, dtype=torch.float64))
+        if not all_finite:
             diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         for name, callback in callbacks.items():

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 import helpers
@@ -27,3 +28,27 @@ def test_reference_solution_is_right_and_others_are_not(key):
 def test_unknown_exercise():
     with pytest.raises(ValueError, match="exercise must be one of '00.1'"):
         helpers.check("99.9", 1)
+
+
+def test_the_chapter_02_shortcut_has_the_law_of_the_matrix_product():
+    """unit_scale_log_norms draws ‖g‖/√n per factor instead of multiplying Gaussian matrices.
+    Multiply real matrices and compare the log-norm after 20 factors: same mean and spread."""
+    import math
+    import torch
+    from helpers.chapters.exploding_gradients import unit_scale_log_norms
+    width, factors, draws = 16, 20, 400
+    generator = torch.Generator().manual_seed(123)
+    by_matrices = []
+    for _ in range(draws):
+        x = torch.randn(width, generator=generator, dtype=torch.float64)
+        x /= x.norm()
+        for _ in range(factors):
+            x = torch.randn(width, width, generator=generator, dtype=torch.float64) @ x / math.sqrt(width)
+        by_matrices.append(math.log(x.norm()))
+    shortcut = unit_scale_log_norms(width, draws)[:, factors - 1]
+    by_matrices = np.array(by_matrices)
+    standard_error = by_matrices.std() * math.sqrt(2 / draws)
+    assert abs(by_matrices.mean() - shortcut.mean()) < 4 * standard_error
+    assert abs(by_matrices.std() / shortcut.std() - 1) < 0.15
+    # and both are what theory says: E log(‖g‖/√n) ≈ −1/(2n) per factor
+    assert abs(shortcut.mean() / factors + 1 / (2 * width)) < 0.01

@@ -37,7 +37,7 @@ def test_first_layer_that_changes_width_is_not_residual():
     assert [layer.residual for layer in model.hidden] == [False, True, True]
 
 
-@pytest.mark.parametrize("norm, kind", [("batch", nn.BatchNorm1d), ("layer", nn.LayerNorm), (None, nn.Identity)])
+@pytest.mark.parametrize("norm, kind", [("batch", nn.BatchNorm1d), ("layer", nn.LayerNorm), (None, type(None))])
 def test_norm_sits_between_linear_and_activation(norm, kind):
     model = helpers.mlp(2, 8, norm=norm)
     assert all(isinstance(layer.norm, kind) for layer in model.hidden)
