@@ -117,7 +117,6 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
                 output.retain_grad()
             handles.append(linear.register_forward_hook(hook))
     model.zero_grad(set_to_none=True)
-    was_training = model.training
     try:
         with np.errstate(all="ignore"):
             out = model(x)
@@ -133,7 +132,6 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     finally:
         for h in handles:
             h.remove()
-        model.train(was_training)
 
     # Zero-copy float32 views; every reduction below accumulates in float64.
     z = [p.detach().numpy() for p in pre]
@@ -178,6 +176,7 @@ def _built_network(depth: int, width: int, activation: str, init: str | float, s
     return mlp(depth, width, activation, init, seed=seed)
 
 
+@lru_cache(maxsize=256)
 def fresh_mlp(depth: int, width: int, activation: str, init: str | float, seed: int = 0) -> MLP:
     """``mlp(depth, width, activation, init, seed=seed)``, cut from a cached deeper network.
 

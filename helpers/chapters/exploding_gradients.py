@@ -85,14 +85,14 @@ def gain_profile(depth: int, width: int, activation: str, gain: float):
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Forward and backward through a net with weight std gain/√n",
-    params={"depth": knob("depth", high=60, default=20), "width": knob("width", high=128, default=64),
+    params={"depth": knob("depth", high=50, default=20), "width": knob("width", high=128, default=64),
             "activation": knob("activation", default="tanh"),
             "gain": FloatParam(0.1, 10.0, 3.0, label="gain (std·√n)")},
     presets={"linear, gain 1.2": {"activation": "identity", "gain": 1.2},
              "tanh, gain 3: chaotic": {"activation": "tanh", "gain": 3.0},
              "ReLU, gain 2": {"activation": "relu", "gain": 2.0},
              "ReLU, gain 10, 50 layers: overflow": {"activation": "relu", "gain": 10.0, "depth": 50}},
-    expensive={"depth": 60, "width": 128},
+    expensive={"depth": 50, "width": 128},
 )
 def exploding_gradient_flow(fig, depth, width, activation, gain):
     result = gain_profile(depth, width, activation, gain)
