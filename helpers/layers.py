@@ -8,7 +8,8 @@ moves, most of that does not change. So a live frame is composed of
   tick positions and labels, axis labels — differs from the last frame's, and is otherwise
   restored from a pixel copy (matplotlib's blitting: ``copy_from_bbox``/``restore_region``);
 - the *foreground*: everything else — lines, bars, fills, texts, legends, titles — drawn over it
-  every frame in matplotlib's own order.
+  every frame in matplotlib's own order, except that a title whose text, look and place did
+  not change is pasted from its last pixels (a *sprite*: text costs ~0.2 ms a glyph).
 
 For the background to survive a slider step the axes' limits must not follow every wiggle of
 the data: ``plots`` gives layer axes lengths in steps of five and log axes whole decades in
@@ -64,21 +65,30 @@ def foreground_artists(fig: Figure) -> list[Artist]:
     return [a for a in drawn if a.get_visible()]
 
 
-def _sprite_key(artist: Artist, fig: Figure, renderer) -> tuple | None:
-    """What a *sprite* — the rendered pixels of ``artist`` — depends on, or None where the
-    artist is not one. Sprites are texts outside every axes (titles, the suptitle): they lie on
-    the plain background, so their pixels depend on nothing else. Text costs ~0.2 ms a glyph
-    to draw, and on most slider steps the titles have not changed.
+SPRITE_MARGIN = 2  # pixels around a text's box: its antialiased edge
 
-    (Legends would be worth it too, but whatever passes beneath a legend shows through the
-    antialiased edge of even an opaque frame: their pixels are not theirs alone.)"""
-    if type(artist) is not Text or not artist.get_text():
-        return None
-    box = artist.get_window_extent(renderer)
-    if any(box.overlaps(ax.bbox) for ax in fig.axes):
-        return None
-    return (_pixel_box(box), artist.get_text(), str(artist.get_color()), artist.get_alpha(),
-            hash(artist.get_fontproperties()), artist.get_rotation(), artist.get_usetex())
+
+def _sprite_keys(foreground: list[Artist], fig: Figure, renderer) -> dict[int, tuple]:
+    """For each artist whose pixels can be reused (by id), what those pixels depend on.
+
+    Sprites are texts outside every axes (titles, the suptitle) whose box, with its margin,
+    touches no other such text: they lie on the plain background, so their pixels depend on
+    nothing else. (Legends would be worth it too, but whatever passes beneath a legend shows
+    through the antialiased edge of even an opaque frame.)"""
+    boxes = {}
+    for artist in foreground:
+        if type(artist) is Text and artist.get_text():
+            box = artist.get_window_extent(renderer)
+            if not any(box.overlaps(ax.bbox) for ax in fig.axes):
+                boxes[id(artist)] = (artist, box)
+    keys = {}
+    for key_id, (artist, box) in boxes.items():
+        padded = box.padded(SPRITE_MARGIN)
+        if any(padded.overlaps(other) for other_id, (_, other) in boxes.items() if other_id != key_id):
+            continue
+        keys[key_id] = (_pixel_box(box), artist.get_text(), str(artist.get_color()), artist.get_alpha(),
+                        hash(artist.get_fontproperties()), artist.get_rotation(), artist.get_usetex())
+    return keys
 
 
 def _pixel_box(box) -> tuple:
@@ -121,12 +131,14 @@ class LayeredCanvas:
         else:
             canvas.restore_region(self._background)
         renderer = canvas.get_renderer()
+        keys = _sprite_keys(foreground, fig, renderer)
         for artist in foreground:
-            key = _sprite_key(artist, fig, renderer)
+            key = keys.get(id(artist))
             if key is not None and key in self._sprites:
                 canvas.restore_region(self._sprites[key])
                 self.sprites_reused += 1
                 continue
             artist.draw(renderer)
-            if key is not None:  # with a margin for the antialiased edge, on the plain background
-                self._sprites[key] = canvas.copy_from_bbox(artist.get_window_extent(renderer).padded(2))
+            if key is not None:
+                box = artist.get_window_extent(renderer).padded(SPRITE_MARGIN)
+                self._sprites[key] = canvas.copy_from_bbox(box)
