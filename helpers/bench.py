@@ -29,7 +29,7 @@ def _clear_caches() -> None:
     from . import chapters, probe
     probe.profile_fresh_mlp.cache_clear()
     probe._built_network.cache_clear()
-    probe.fresh_mlp.cache_clear()
+    probe._probe_forward.cache_clear()
     for module in vars(chapters).values():
         for value in vars(module).values() if hasattr(module, "__dict__") else []:
             if callable(getattr(value, "cache_clear", None)):

@@ -99,14 +99,28 @@ def test_weights_and_probe_data_with_the_same_seed_are_independent():
 
 
 @pytest.mark.parametrize("init", ["xavier_uniform", "he_normal", "orthogonal", 0.3])
-def test_a_probe_network_cut_from_a_deeper_one_is_the_fresh_network(init):
-    from helpers.probe import fresh_mlp, profile_fresh_mlp
+def test_the_cached_probe_of_a_fresh_network_is_exactly_profile(init):
+    """profile_fresh_mlp back-propagates through the first layers of a deeper network's cached
+    forward pass; that must be the shallower network, and its numbers profile's, to the bit."""
+    from helpers.probe import profile_fresh_mlp
+    deep = helpers.mlp(23, 16, "tanh", init, seed=2)
     for depth in (1, 7, 20, 23):
-        cut, built = fresh_mlp(depth, 16, "tanh", init, seed=2), helpers.mlp(depth, 16, "tanh", init, seed=2)
-        assert len(cut.hidden) == depth
-        for a, b in zip(cut.state_dict().values(), built.state_dict().values(), strict=True):
-            assert torch.equal(a, b)
-        expected = helpers.profile(built, helpers.gaussian_batch(128, 16, seed=2), seed=2)
+        net = helpers.mlp(depth, 16, "tanh", init, seed=2)
+        for a, b in zip(net.hidden, deep.hidden):
+            assert torch.equal(a.linear.weight, b.linear.weight)
+        expected = helpers.profile(net, helpers.gaussian_batch(128, 16, seed=2), seed=2)
         got = profile_fresh_mlp(depth, 16, "tanh", init, seed=2)
-        np.testing.assert_array_equal(got.grad_std, expected.grad_std)
-        np.testing.assert_array_equal(got.activation_std, expected.activation_std)
+        for field in ("activation_mean", "activation_std", "grad_std", "weight_grad_norm",
+                      "saturated_fraction", "dead_fraction"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(expected, field), err_msg=field)
+        assert got.finite == expected.finite
+
+
+def test_the_cached_probe_reports_overflow_like_profile():
+    from helpers.probe import profile_fresh_mlp
+    net = helpers.mlp(50, 16, "relu", 3.0, seed=0)
+    expected = helpers.profile(net, helpers.gaussian_batch(128, 16, seed=0), seed=0)
+    got = profile_fresh_mlp(50, 16, "relu", 3.0)
+    assert not expected.finite
+    assert (got.finite, got.first_nonfinite_layer, got.nonfinite_pass) == \
+           (expected.finite, expected.first_nonfinite_layer, expected.nonfinite_pass)
