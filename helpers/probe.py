@@ -203,7 +203,7 @@ def _probe_forward(depth: int, width: int, activation: str, init: str | float, b
     return layers, pre, post
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)  # a Profile keeps its per-layer arrays: up to a few MB each
 def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float,
                       batch: int = 128, seed: int = 0) -> Profile:
     """``profile`` of a freshly built ``mlp(depth, width, activation, init, seed=seed)`` on a
