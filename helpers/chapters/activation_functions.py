@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, log_scale, snap_log_limits, subplots
+from ..plots import COLORS, horizontal_bars, log_scale, snap_log_limits, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "03_activation_functions"
@@ -70,8 +70,8 @@ def activation_depth_sweep(fig, depth, init):
     ratios = np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in results])
     left, right = subplots(fig, 1, 2, width_ratios=[3, 2])
     y = np.arange(len(names))
-    left.barh(y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
-              color=[COLORS[n] for n in names])
+    horizontal_bars(left, y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
+                    color=[COLORS[n] for n in names])
     log_scale(left, "x")
     snap_log_limits(left, "x", np.append(ratios, [0.1, 10]))  # the ratios and the ×10 band
     left.axvline(1, color="black", linewidth=1.5)
@@ -82,8 +82,8 @@ def activation_depth_sweep(fig, depth, init):
     left.legend(loc="lower right", fontsize=10)
     saturated = [np.nanmean(r.saturated_fraction) for r in results]
     dead = [np.nanmean(r.dead_fraction) for r in results]
-    right.barh(y - 0.2, saturated, height=0.4, color="gray", label="saturated")
-    right.barh(y + 0.2, dead, height=0.4, color=COLORS["diverged"], hatch="//", label="dead")
+    horizontal_bars(right, y - 0.2, saturated, height=0.4, color="gray", label="saturated")
+    horizontal_bars(right, y + 0.2, dead, height=0.4, color=COLORS["diverged"], hatch="//", label="dead")
     right.set_yticks(y, [])
     right.yaxis.set_inverted(True)
     right.set_xlim(0, 1)
