@@ -60,8 +60,16 @@ def _hidden_layers(model: nn.Module):
     return [(linear, None, None) for linear in linears]
 
 
-def _first_nonfinite(arrays, order) -> int | None:
-    return next((i for i in order if not np.isfinite(arrays[i]).all()), None)
+def _first_nonfinite(values, order) -> int | None:
+    return next((i for i in order if not np.isfinite(values[i])), None)
+
+
+def _norms(tensors) -> np.ndarray:
+    """Each tensor's Euclidean norm in float64 (NaN for a missing one); tensors of one shape in
+    one stacked operation."""
+    if tensors and all(t is not None for t in tensors) and len({t.shape for t in tensors}) == 1:
+        return torch.linalg.vector_norm(torch.stack(list(tensors)).double(), dim=(1, 2)).numpy()
+    return np.array([float(torch.linalg.vector_norm(t.double())) if t is not None else np.nan for t in tensors])
 
 
 def _layer_statistics(z: np.ndarray, a: np.ndarray, dz: np.ndarray, activation: str | None) -> dict:
@@ -156,13 +164,14 @@ def _summarise(z, a, dz, names, weight_grads, loss_value) -> Profile:
                                             np.stack(dz[layer_range]), name).items():
             stats[key].append(value)
     stats = {key: np.concatenate(parts) for key, parts in stats.items()}
-    stats["weight_grad_norm"] = np.array([float(torch.linalg.vector_norm(g.double())) if g is not None
-                                          else np.nan for g in weight_grads])
+    stats["weight_grad_norm"] = _norms(weight_grads)
     n = len(z)
-    bad_forward = _first_nonfinite(a, range(n))
+    # A layer's float64 std is finite exactly when every one of its float32 values is (their
+    # squares cannot overflow float64), so the statistics say where the overflow is.
+    bad_forward = _first_nonfinite(stats["activation_std"], range(n))
     # Backward, gradients overflow from the output towards the input: the first bad one met
     # by back-propagation is the highest-index layer.
-    bad_backward = None if bad_forward is not None else _first_nonfinite(dz, reversed(range(n)))
+    bad_backward = None if bad_forward is not None else _first_nonfinite(stats["grad_std"], reversed(range(n)))
     first_bad = bad_forward if bad_forward is not None else bad_backward
     finite = first_bad is None and (loss_value is None or np.isfinite(loss_value))
     return Profile(**stats, finite=finite, first_nonfinite_layer=first_bad,
