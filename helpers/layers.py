@@ -23,6 +23,7 @@ from __future__ import annotations
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.text import Text
 
 
@@ -71,13 +72,14 @@ SPRITE_MARGIN = 2  # pixels around a text's box: its antialiased edge
 def _sprite_keys(foreground: list[Artist], fig: Figure, renderer) -> dict[int, tuple]:
     """For each artist whose pixels can be reused (by id), what those pixels depend on.
 
-    Sprites are texts outside every axes (titles, the suptitle) whose box, with its margin,
-    touches no other such text: they lie on the plain background, so their pixels depend on
-    nothing else. (Legends would be worth it too, but whatever passes beneath a legend shows
-    through the antialiased edge of even an opaque frame.)"""
+    Sprites are texts and legends outside every axes (titles, the suptitle, a legend above a
+    panel) whose box, with its margin, touches no other of them: they lie on the plain
+    background, so their pixels depend on nothing else. (A legend inside an axes does not
+    qualify: whatever passes beneath it shows through the antialiased edge of even an opaque
+    frame.)"""
     boxes = {}
     for artist in foreground:
-        if type(artist) is Text and artist.get_text():
+        if (type(artist) is Text and artist.get_text()) or isinstance(artist, Legend):
             box = artist.get_window_extent(renderer)
             if not any(box.overlaps(ax.bbox) for ax in fig.axes):
                 boxes[id(artist)] = (artist, box)
@@ -86,9 +88,22 @@ def _sprite_keys(foreground: list[Artist], fig: Figure, renderer) -> dict[int, t
         padded = box.padded(SPRITE_MARGIN)
         if any(padded.overlaps(other) for other_id, (_, other) in boxes.items() if other_id != key_id):
             continue
-        keys[key_id] = (_pixel_box(box), artist.get_text(), str(artist.get_color()), artist.get_alpha(),
-                        hash(artist.get_fontproperties()), artist.get_rotation(), artist.get_usetex())
+        keys[key_id] = (_pixel_box(box), *(_legend_look(artist) if isinstance(artist, Legend) else _text_look(artist)))
     return keys
+
+
+def _text_look(text: Text) -> tuple:
+    return (text.get_text(), str(text.get_color()), text.get_alpha(), hash(text.get_fontproperties()),
+            text.get_rotation(), text.get_usetex())
+
+
+def _legend_look(legend: Legend) -> tuple:
+    def look(handle):
+        return tuple(str(getattr(handle, f"get_{p}", lambda: None)())
+                     for p in ("color", "facecolor", "edgecolor", "hatch", "linestyle", "linewidth", "marker"))
+    frame = legend.get_frame()
+    return ("legend", tuple(_text_look(t) for t in legend.texts), tuple(look(h) for h in legend.legend_handles),
+            legend.get_frame_on(), str(frame.get_facecolor()), str(frame.get_edgecolor()))
 
 
 def _pixel_box(box) -> tuple:

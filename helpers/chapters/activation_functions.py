@@ -75,11 +75,14 @@ def activation_depth_sweep(fig, depth, init):
     log_scale(left, "x")
     snap_log_limits(left, "x", np.append(ratios, [0.1, 10]))  # the ratios and the ×10 band
     left.axvline(1, color="black", linewidth=1.5)
-    left.axvspan(0.1, 10, color="gray", alpha=0.15, label="within ×10")
+    left.axvspan(0.1, 10, color="gray", alpha=0.15)
+    # Labels above the panels, not legends inside them: outside the axes, the live panel
+    # reuses their pixels from one redraw to the next (helpers.layers).
+    left.text(1, 1.02, "grey: within ×10", transform=left.get_xaxis_transform(), ha="center",
+              va="bottom", fontsize=10)
     left.set_yticks(y, names)
     left.yaxis.set_inverted(True)  # (invert_yaxis would toggle on a reused axes)
     left.set_xlabel("gradient at layer 1 ÷ at the last layer")
-    left.legend(loc="lower right", fontsize=10)
     saturated = [np.nanmean(r.saturated_fraction) for r in results]
     dead = [np.nanmean(r.dead_fraction) for r in results]
     horizontal_bars(right, y - 0.2, saturated, height=0.4, color="gray", label="saturated")
@@ -88,7 +91,7 @@ def activation_depth_sweep(fig, depth, init):
     right.yaxis.set_inverted(True)
     right.set_xlim(0, 1)
     right.set_xlabel("fraction of units")
-    right.legend(loc="lower right", fontsize=10)
+    right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=10, frameon=False)
     fig.suptitle(f"{depth} layers of 32, {'each with its matched init' if init == 'matched' else init}")
 
 
