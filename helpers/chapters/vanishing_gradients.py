@@ -61,12 +61,14 @@ def gradient_flow(fig, depth, width, activation, init):
               color=COLORS[activation], ylabel="gradient size")
     per_layer(ax, result.weight_grad_norm, label="‖∂L/∂W‖ (weight gradient)", color="gray",
               linestyle="--", marker="s")
-    ax.legend(loc="best")
+    # The legend in a row above the panel, outside the axes: it never hides a curve, and the
+    # live panel reuses its pixels from one redraw to the next (helpers.layers).
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
     if result.finite:
         ratio = result.grad_std[0] / result.grad_std[-1]
-        ax.set_title(f"{activation}, {init}: layer 1 gets {ratio:.2g} × the gradient of layer {depth}")
+        fig.suptitle(f"{activation}, {init}: layer 1 gets {ratio:.2g} × the gradient of layer {depth}")
     else:
-        ax.set_title(f"{activation}, {init}: overflow — {result.summary()}", color=COLORS["diverged"])
+        fig.suptitle(f"{activation}, {init}: overflow — {result.summary()}", color=COLORS["diverged"])
 
 
 @exercise("01.1", "What is the largest value the sigmoid's derivative σ'(z) takes?",
