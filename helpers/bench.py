@@ -4,8 +4,8 @@ notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``.
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
 and for two settings — its defaults and its most expensive values — move the figure's main
 slider the way a lecturer drags it, through ``repeats`` values it has not seen (so no cache of
-results can flatter the numbers), and time
-each change to the new PNG being ready (compute + render), through the real control panel.
+results can flatter the numbers), and time each change to the new PNG being ready (compute +
+render), through the real control panel.
 In the same run, time the naive way for the same changes: ``ipywidgets.interact`` style, a new
 pyplot figure per change, everything recomputed, rendered as the inline backend does
 (``bbox_inches="tight"``). Targets (README): median < 100 ms, p95 < 250 ms, ≤ half the naive time.
