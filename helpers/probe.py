@@ -7,6 +7,7 @@ non-finite value is *reported* (``finite``, ``first_nonfinite_layer``), never ra
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -92,6 +93,38 @@ def _layer_statistics(z: np.ndarray, a: np.ndarray, dz: np.ndarray, activation: 
     return stats
 
 
+@contextmanager
+def _recording(layers, retain_grad: bool = False):
+    """While open, every forward pass records each hidden layer's pre-activation z and
+    activation a into the two lists it yields (with a model that is not an mlp, the Linear's
+    output is both). ``retain_grad`` keeps z's gradient after a backward pass."""
+    pre, post = [None] * len(layers), [None] * len(layers)
+    handles = []
+    for i, (linear, act_module, _) in enumerate(layers):
+        if act_module is not None:
+            def hook(module, inputs, output, i=i):
+                pre[i], post[i] = inputs[0], output
+                if retain_grad:
+                    inputs[0].retain_grad()
+            handles.append(act_module.register_forward_hook(hook))
+        else:
+            def hook(module, inputs, output, i=i):
+                pre[i] = post[i] = output
+                if retain_grad:
+                    output.retain_grad()
+            handles.append(linear.register_forward_hook(hook))
+    try:
+        yield pre, post
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def _seed_gradient(shape, seed: int) -> torch.Tensor:
+    """The standard-normal gradient the probe injects at the output (its own random stream)."""
+    return torch.randn(shape, generator=random_stream(seed, "probe"))
+
+
 def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile:
     """One forward and backward pass through ``model`` on the batch ``x``.
 
@@ -111,35 +144,16 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     elif not callable(loss):
         loss = LOSSES[check_choice("loss", loss, LOSSES)]
 
-    pre, post = [None] * len(layers), [None] * len(layers)
-    handles = []
-    for i, (linear, act_module, _) in enumerate(layers):
-        if act_module is not None:
-            def hook(module, inputs, output, i=i):
-                pre[i], post[i] = inputs[0], output
-                inputs[0].retain_grad()
-            handles.append(act_module.register_forward_hook(hook))
-        else:
-            def hook(module, inputs, output, i=i):
-                pre[i] = post[i] = output
-                output.retain_grad()
-            handles.append(linear.register_forward_hook(hook))
     model.zero_grad(set_to_none=True)
-    try:
-        with np.errstate(all="ignore"):
-            out = model(x)
-            if y is None:
-                generator = random_stream(seed, "probe")
-                seed_grad = torch.randn(out.shape, generator=generator)
-                loss_value = None
-                out.backward(seed_grad)
-            else:
-                objective = loss(out, torch.as_tensor(y))
-                loss_value = float(objective.detach())
-                objective.backward()
-    finally:
-        for h in handles:
-            h.remove()
+    with _recording(layers, retain_grad=True) as (pre, post), np.errstate(all="ignore"):
+        out = model(x)
+        if y is None:
+            loss_value = None
+            out.backward(_seed_gradient(out.shape, seed))
+        else:
+            objective = loss(out, torch.as_tensor(y))
+            loss_value = float(objective.detach())
+            objective.backward()
 
     # Zero-copy float32 views; every reduction below accumulates in float64.
     return _summarise([p.detach().numpy() for p in pre], [p.detach().numpy() for p in post],
@@ -197,18 +211,8 @@ def _probe_forward(depth: int, width: int, activation: str, init: str | float, b
     start from any layer (retain_graph) as often as a slider asks."""
     net = _built_network(depth, width, activation, init, seed)
     layers = _hidden_layers(net)
-    pre, post = [None] * len(layers), [None] * len(layers)
-    handles = []
-    for i, (_, act_module, _) in enumerate(layers):
-        def hook(module, inputs, output, i=i):
-            pre[i], post[i] = inputs[0], output
-        handles.append(act_module.register_forward_hook(hook))
-    try:
-        with np.errstate(all="ignore"):
-            net(gaussian_batch(batch, width, seed=seed))
-    finally:
-        for h in handles:
-            h.remove()
+    with _recording(layers) as (pre, post), np.errstate(all="ignore"):
+        net(gaussian_batch(batch, width, seed=seed))
     return layers, pre, post
 
 
@@ -227,10 +231,10 @@ def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float
     built = BUILD_DEPTH_STEP * -(-depth // BUILD_DEPTH_STEP)
     layers, pre, post = _probe_forward(built, width, activation, init, batch, seed)
     layers, pre, post = layers[:depth], pre[:depth], post[:depth]
-    seed_grad = torch.randn(post[-1].shape, generator=random_stream(seed, "probe"))
     weights = [linear.weight for linear, _, _ in layers]
     with np.errstate(all="ignore"):
-        grads = torch.autograd.grad(post[-1], pre + weights, grad_outputs=seed_grad, retain_graph=True)
+        grads = torch.autograd.grad(post[-1], pre + weights, grad_outputs=_seed_gradient(post[-1].shape, seed),
+                                    retain_graph=True)
     return _summarise([p.detach().numpy() for p in pre], [p.detach().numpy() for p in post],
                       [g.numpy() for g in grads[:depth]], [name for _, _, name in layers],
                       grads[depth:], None)
