@@ -78,11 +78,11 @@ def time_naive(figure, setting, repeats):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from .plots import LECTURE_STYLE
+    from .plots import lecture_style
     values = figure.resolve(**setting)
     name, param = slider_of(figure)
     times = []
-    with matplotlib.rc_context(LECTURE_STYLE):
+    with lecture_style():
         for value in fresh_values(param, values[name], repeats):
             _clear_caches()  # interact recomputes everything on every change
             start = time.perf_counter()
@@ -131,20 +131,18 @@ def time_notebooks(repeats: int = 1) -> dict:
     kernel's shutdown afterwards, ~1.5 s, is not counted). The slowest of ``repeats`` runs is
     reported."""
     import nbformat
-    from nbclient import NotebookClient
     from pathlib import Path
-    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    from .handouts import client, notebook_paths
     results = []
-    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+    for path in notebook_paths(Path(__file__).resolve().parent.parent / "notebooks"):
         runs = []
         for _ in range(repeats):
             notebook = nbformat.read(path, as_version=4)
-            client = NotebookClient(notebook, timeout=600, kernel_name="python3",
-                                    resources={"metadata": {"path": str(folder)}})
+            runner = client(notebook, path)
             start = time.perf_counter()
-            with client.setup_kernel():
+            with runner.setup_kernel():
                 for index, cell in enumerate(notebook.cells):
-                    client.execute_cell(cell, index)
+                    runner.execute_cell(cell, index)
                 runs.append(time.perf_counter() - start)
         results.append({"notebook": path.stem, "seconds": round(max(runs), 1),
                         "runs": [round(r, 1) for r in runs], "meets_target": max(runs) < NOTEBOOK_BUDGET_S})
@@ -172,18 +170,21 @@ def table(report: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--repeats", type=int, default=15, help="slider changes per setting (default 15)")
+    parser.add_argument("--repeats", type=int,
+                        help="slider changes per setting (default 15); with --notebooks, runs of each (default 1)")
     parser.add_argument("--figure", help="benchmark only this figure")
-    parser.add_argument("--notebooks", action="store_true",
-                        help="time each notebook in a fresh kernel instead (--repeats runs each, default 1)")
+    parser.add_argument("--notebooks", action="store_true", help="time each notebook in a fresh kernel instead")
     args = parser.parse_args(argv)
     if args.notebooks:
-        report = time_notebooks(args.repeats if "--repeats" in (argv or sys.argv) else 1)
+        if args.repeats is not None and args.repeats < 1:
+            parser.error("--repeats must be at least 1")
+        report = time_notebooks(args.repeats or 1)
         print(json.dumps(report, indent=2) if args.json else notebook_table(report))
         return 0
-    if args.repeats < 3:
+    repeats = 15 if args.repeats is None else args.repeats
+    if repeats < 3:
         parser.error("--repeats must be at least 3")
-    report = run(args.repeats, args.figure)
+    report = run(repeats, args.figure)
     print(json.dumps(report, indent=2) if args.json else table(report))
     return 0
 

@@ -39,11 +39,22 @@ def title(notebook) -> str:
     return first.splitlines()[0].lstrip("# ").strip()
 
 
-def execute(path: Path):
+def notebook_paths(folder: Path) -> list[Path]:
+    """The course's notebooks in ``folder``, in lecture order (NN_topic.ipynb)."""
+    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def client(notebook, path: Path):
+    """An nbclient runner for ``notebook`` (read from ``path``), in a fresh python3 kernel
+    started in the notebook's folder."""
     from nbclient import NotebookClient
+    return NotebookClient(notebook, timeout=600, kernel_name="python3",
+                          resources={"metadata": {"path": str(path.parent)}})
+
+
+def execute(path: Path):
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    client(notebook, path).execute()
     return notebook
 
 
@@ -80,7 +91,7 @@ presets; everything works offline.</p><ol>{rows}</ol></body></html>"""
 
 def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
           only: list[str] | None = None) -> list[tuple[str, int, float]]:
-    paths = sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+    paths = notebook_paths(notebooks)
     if only:
         paths = [p for p in paths if p.stem in only or p.stem[:2] in only]
     if not paths:
