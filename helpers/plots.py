@@ -212,7 +212,7 @@ def layer_axis(ax: Axes, count: int, label: str) -> None:
     stays put for five steps at a time, and the curve visibly grows inside a fixed frame."""
     end = layer_axis_end(count)
     ax.set_xlim(0.5, end + 0.5)
-    step = next(s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if end / s <= 6) if end < 3000 else end
+    step = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if end / s <= 6), end)
     ax.set_xticks(np.arange(step, end + 1, step))  # 1, 2, 3 … or 5, 10, 15 … (at most 6)
     ax.set_xlabel(label)
 
@@ -221,13 +221,11 @@ def horizontal_bars(ax: Axes, y, widths, *, height=0.8, color=None, hatch=None, 
     """Bars from 0 to each width at heights ``y``, as one artist (a PolyCollection): ~1 ms on a
     live redraw where ``ax.barh``, one patch per bar, takes ~8. Non-finite widths are left
     out; on a log axis the bars start at its left edge."""
-    y, widths = np.asarray(y, dtype=float), np.asarray(widths, dtype=float)
-    colors = np.broadcast_to(np.asarray(color if color is not None else OKABE_ITO[0], dtype=object),
-                             y.shape) if not isinstance(color, (list, tuple)) else np.asarray(color, dtype=object)
-    keep = np.isfinite(widths)
+    colors = color if isinstance(color, (list, tuple)) else [color or OKABE_ITO[0]] * len(y)
+    bars = [(yi, wi, c) for yi, wi, c in zip(y, widths, colors) if np.isfinite(wi)]
     rectangles = [[(0, yi - height / 2), (wi, yi - height / 2), (wi, yi + height / 2), (0, yi + height / 2)]
-                  for yi, wi in zip(y[keep], widths[keep])]
-    ax.add_collection(PolyCollection(rectangles, facecolors=list(colors[keep]), edgecolors="none",
+                  for yi, wi, _ in bars]
+    ax.add_collection(PolyCollection(rectangles, facecolors=[c for _, _, c in bars], edgecolors="none",
                                      hatch=hatch, label=label))
 
 
