@@ -57,7 +57,6 @@ class ControlPanel:
     def __init__(self, figure: InteractiveFigure, *, debounce_seconds: float = 0.05,
                  dpi: int = 80, **initial):
         self.figure = figure
-        self.dpi = dpi
         self.debounce_seconds = debounce_seconds
         self.values = figure.resolve(**initial)
         self.controls = {name: make_control(name, p) for name, p in figure.params.items()}
