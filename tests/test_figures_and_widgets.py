@@ -161,12 +161,11 @@ def test_every_live_frame_is_exactly_what_a_full_draw_gives(name):
 @pytest.mark.parametrize("name, slider", [("gradient_flow", "depth"), ("matrix_product_norm", "scale"),
                                           ("variance_theory", "depth")])
 def test_a_slider_drag_reuses_the_background(name, slider):
+    from helpers.bench import fresh_values
     panel = helpers.show(name)
     draws_before = panel._layers.background_draws
-    start, param = panel.values[slider], panel.figure.params[slider]
-    for k in range(1, 5):
-        panel.controls[slider].value = start * 10 ** (k * param.step) if getattr(param, "log", False) \
-            else start + k * param.step
+    for value in fresh_values(panel.figure.params[slider], panel.values[slider], 4):
+        panel.controls[slider].value = value
     assert panel.redraw_count == 5
     assert panel._layers.background_draws - draws_before <= 2  # 4 redraws, at most 2 new backgrounds
     if name == "variance_theory":  # its titles do not mention the depth: their pixels are reused

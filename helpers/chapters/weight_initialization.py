@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS, describe, get_init
@@ -12,8 +11,6 @@ from ..probe import profile_fresh_mlp
 from ..theory import predict, weight_variance_gain
 
 NOTEBOOK = "04_weight_initialization"
-
-
 CUSTOM = "custom std"
 
 
