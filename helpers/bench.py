@@ -28,8 +28,8 @@ def _clear_caches() -> None:
     """Forget every cached computation: the shared probe's and the chapters' own."""
     from . import chapters, probe
     probe.profile_fresh_mlp.cache_clear()
-    probe._built_network.cache_clear()
     probe._probe_forward.cache_clear()
+    probe._deepest_built.clear()
     for module in vars(chapters).values():
         for value in vars(module).values() if hasattr(module, "__dict__") else []:
             if callable(getattr(value, "cache_clear", None)):

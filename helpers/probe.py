@@ -73,24 +73,49 @@ def _norms(tensors) -> np.ndarray:
     return np.array([float(torch.linalg.vector_norm(t.double())) if t is not None else np.nan for t in tensors])
 
 
-def _layer_statistics(z: np.ndarray, a: np.ndarray, dz: np.ndarray, activation: str | None) -> dict:
-    """Per-layer statistics of stacked (layers, batch, units) arrays: pre-activations z,
-    activations a and back-propagated gradients dL/dz, accumulated in float64."""
-    per_layer = lambda t: t.reshape(len(t), -1)
+def _per_layer(t: np.ndarray) -> np.ndarray:
+    return t.reshape(len(t), -1)
+
+
+def _forward_statistics(z: np.ndarray, a: np.ndarray, activation: str | None) -> dict:
+    """Per-layer statistics of the forward pass from stacked (layers, batch, units) arrays of
+    pre-activations z and activations a, accumulated in float64."""
     with np.errstate(all="ignore"):
-        stats = dict(activation_mean=per_layer(a).mean(axis=1, dtype=np.float64),
-                     activation_std=per_layer(a).std(axis=1, dtype=np.float64),
-                     grad_std=per_layer(dz).std(axis=1, dtype=np.float64))
+        stats = dict(activation_mean=_per_layer(a).mean(axis=1, dtype=np.float64),
+                     activation_std=_per_layer(a).std(axis=1, dtype=np.float64))
         if activation is None:
             stats["saturated_fraction"] = stats["dead_fraction"] = np.full(len(z), np.nan)
             return stats
         act = get_activation(activation)
         d = np.asarray(act.derivative(z))
     saturated = act.saturated(torch.from_numpy(d)).numpy()
-    stats["saturated_fraction"] = per_layer(saturated).mean(axis=1, dtype=np.float64)
+    stats["saturated_fraction"] = _per_layer(saturated).mean(axis=1, dtype=np.float64)
     # dead: a unit whose derivative is 0 on every example of the batch
-    stats["dead_fraction"] = per_layer((d == 0).all(axis=1)).mean(axis=1, dtype=np.float64)
+    stats["dead_fraction"] = _per_layer((d == 0).all(axis=1)).mean(axis=1, dtype=np.float64)
     return stats
+
+
+FORWARD_STATISTICS = ("activation_mean", "activation_std", "saturated_fraction", "dead_fraction")
+
+
+def _layer_groups(z, names) -> list[tuple[slice, str | None]]:
+    """Runs of layers summarised as one stacked array: every layer of an mlp (one shape, one
+    activation) at once, a handful of reductions instead of a handful per layer; other models
+    one layer at a time."""
+    if len({zi.shape for zi in z}) == 1 and len(set(names)) == 1:
+        return [(slice(0, len(z)), names[0])]
+    return [(slice(i, i + 1), name) for i, name in enumerate(names)]
+
+
+def _all_forward_statistics(z, a, names) -> dict:
+    parts = [_forward_statistics(np.stack(z[run]), np.stack(a[run]), name) for run, name in _layer_groups(z, names)]
+    return {key: np.concatenate([part[key] for part in parts]) for key in FORWARD_STATISTICS}
+
+
+def _gradient_std(z, dz, names) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.concatenate([_per_layer(np.stack(dz[run])).std(axis=1, dtype=np.float64)
+                               for run, _ in _layer_groups(z, names)])
 
 
 @contextmanager
@@ -120,7 +145,8 @@ def _recording(layers, retain_grad: bool = False):
             h.remove()
 
 
-def _seed_gradient(shape, seed: int) -> torch.Tensor:
+@lru_cache(maxsize=16)  # read only: autograd never writes to a gradient it is given
+def _seed_gradient(shape: torch.Size, seed: int) -> torch.Tensor:
     """The standard-normal gradient the probe injects at the output (its own random stream)."""
     return torch.randn(shape, generator=random_stream(seed, "probe"))
 
@@ -163,22 +189,11 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
                       loss_value)
 
 
-def _summarise(z, a, dz, names, weight_grads, loss_value) -> Profile:
-    """The Profile of one pass from its per-layer arrays (lists, input side first)."""
-    # Layers of one shape with one activation (every mlp) are summarised as one stacked array:
-    # a handful of reductions instead of a handful per layer. Others, one layer at a time.
-    if len({zi.shape for zi in z}) == 1 and len(set(names)) == 1:
-        groups = [(slice(0, len(z)), names[0])]
-    else:
-        groups = [(slice(i, i + 1), name) for i, name in enumerate(names)]
-    stats = {key: [] for key in ("activation_mean", "activation_std", "saturated_fraction",
-                                 "dead_fraction", "grad_std")}
-    for layer_range, name in groups:
-        for key, value in _layer_statistics(np.stack(z[layer_range]), np.stack(a[layer_range]),
-                                            np.stack(dz[layer_range]), name).items():
-            stats[key].append(value)
-    stats = {key: np.concatenate(parts) for key, parts in stats.items()}
-    stats["weight_grad_norm"] = _norms(weight_grads)
+def _summarise(z, a, dz, names, weight_grads, loss_value, forward: dict | None = None) -> Profile:
+    """The Profile of one pass from its per-layer arrays (lists, input side first).
+    ``forward``: the forward statistics, when they are known already (the cached probe)."""
+    stats = {**(forward or _all_forward_statistics(z, a, names)),
+             "grad_std": _gradient_std(z, dz, names), "weight_grad_norm": _norms(weight_grads)}
     n = len(z)
     # A layer's float64 std is finite exactly when every one of its float32 values is (their
     # squares cannot overflow float64), so the statistics say where the overflow is.
@@ -198,22 +213,45 @@ def _summarise(z, a, dz, names, weight_grads, loss_value) -> Profile:
 BUILD_DEPTH_STEP = 20
 
 
-# Bounded caches: a 60-layer net of width 128 is 4 MB of weights, its kept forward pass ~16 MB.
-@lru_cache(maxsize=16)
-def _built_network(depth: int, width: int, activation: str, init: str | float, seed: int) -> MLP:
-    return mlp(depth, width, activation, init, seed=seed)
+@dataclass
+class _ForwardPass:
+    """A built network's forward pass on its probe batch, every layer's pre-activation z and
+    activation a kept with the autograd graph, so that back-propagation can start from any
+    layer (retain_graph) as often as a slider asks; and its forward statistics, which do not
+    depend on where back-propagation starts."""
+    layers: list
+    pre: list[torch.Tensor]
+    post: list[torch.Tensor]
+    z: list[np.ndarray]  # zero-copy views of pre and post
+    a: list[np.ndarray]
+    statistics: dict[str, np.ndarray]
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
 
 
+# Bounded: a 60-layer net of width 128 is 4 MB of weights, its kept forward pass ~16 MB.
 @lru_cache(maxsize=12)
-def _probe_forward(depth: int, width: int, activation: str, init: str | float, batch: int, seed: int):
-    """The forward pass of a built network on its probe batch, every layer's pre-activation z
-    and activation a kept together with the autograd graph, so that back-propagation can
-    start from any layer (retain_graph) as often as a slider asks."""
-    net = _built_network(depth, width, activation, init, seed)
+def _probe_forward(depth: int, width: int, activation: str, init: str | float, batch: int, seed: int) -> _ForwardPass:
+    net = mlp(depth, width, activation, init, seed=seed)
     layers = _hidden_layers(net)
     with _recording(layers) as (pre, post), np.errstate(all="ignore"):
         net(gaussian_batch(batch, width, seed=seed))
-    return layers, pre, post
+    z, a = [t.detach().numpy() for t in pre], [t.detach().numpy() for t in post]
+    names = [name for _, _, name in layers]
+    return _ForwardPass(layers, pre, post, z, a, _all_forward_statistics(z, a, names))
+
+
+# For each probe setting, the deepest network built for it so far: every shallower probe cuts
+# its network from that one, so a slider dragged down from 41 to 40 layers does not build anew.
+_deepest_built: dict[tuple, int] = {}
+
+
+def _forward_covering(depth: int, *setting) -> _ForwardPass:
+    built = max(BUILD_DEPTH_STEP * -(-depth // BUILD_DEPTH_STEP), _deepest_built.get(setting, 0))
+    _deepest_built[setting] = built
+    return _probe_forward(built, *setting)
 
 
 @lru_cache(maxsize=64)  # a Profile keeps its per-layer arrays: up to a few MB each
@@ -224,17 +262,17 @@ def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float
 
     ``mlp`` draws the weights layer after layer from one seeded stream, so the first ``depth``
     layers of a deeper network *are* this network, and their forward pass is the first
-    ``depth`` layers of the deeper one's. So the forward pass is computed once for a network
-    built ``BUILD_DEPTH_STEP`` layers at a time, and a depth slider costs only the backward
-    pass from layer ``depth``: a third of a probe. The numbers are exactly ``profile``'s (a
-    test checks). Cached too: a slider that comes back to a setting costs nothing."""
-    built = BUILD_DEPTH_STEP * -(-depth // BUILD_DEPTH_STEP)
-    layers, pre, post = _probe_forward(built, width, activation, init, batch, seed)
-    layers, pre, post = layers[:depth], pre[:depth], post[:depth]
+    ``depth`` layers of the deeper one's. So the forward pass and its statistics are computed
+    once, for a network built ``BUILD_DEPTH_STEP`` layers at a time (or the deepest one built
+    already), and a depth slider costs only the backward pass from layer ``depth``. The
+    numbers are exactly ``profile``'s (a test checks). Cached too: a slider that comes back to
+    a setting costs nothing."""
+    forward = _forward_covering(depth, width, activation, init, batch, seed)
+    layers, pre, post = forward.layers[:depth], forward.pre[:depth], forward.post[:depth]
     weights = [linear.weight for linear, _, _ in layers]
     with np.errstate(all="ignore"):
         grads = torch.autograd.grad(post[-1], pre + weights, grad_outputs=_seed_gradient(post[-1].shape, seed),
                                     retain_graph=True)
-    return _summarise([p.detach().numpy() for p in pre], [p.detach().numpy() for p in post],
-                      [g.numpy() for g in grads[:depth]], [name for _, _, name in layers],
-                      grads[depth:], None)
+    return _summarise(forward.z[:depth], forward.a[:depth], [g.numpy() for g in grads[:depth]],
+                      [name for _, _, name in layers], grads[depth:], None,
+                      forward={key: value[:depth] for key, value in forward.statistics.items()})

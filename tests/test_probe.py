@@ -98,18 +98,21 @@ def test_weights_and_probe_data_with_the_same_seed_are_independent():
     assert result.pre_activations[0].var() == pytest.approx(2.0, rel=0.05)
 
 
-@pytest.mark.parametrize("init", ["xavier_uniform", "he_normal", "orthogonal", 0.3])
-def test_the_cached_probe_of_a_fresh_network_is_exactly_profile(init):
+@pytest.mark.parametrize("activation, init", [("tanh", "xavier_uniform"), ("tanh", "he_normal"),
+                                              ("tanh", "orthogonal"), ("tanh", 0.3), ("relu", "he_normal")])
+def test_the_cached_probe_of_a_fresh_network_is_exactly_profile(activation, init):
     """profile_fresh_mlp back-propagates through the first layers of a deeper network's cached
-    forward pass; that must be the shallower network, and its numbers profile's, to the bit."""
+    forward pass, and slices that pass's statistics; that must be the shallower network, and
+    its numbers profile's, to the bit. Depths in the order a slider visits them: up past a
+    build step (41 builds 60 layers), then down again (cut from the 60)."""
     from helpers.probe import profile_fresh_mlp
-    deep = helpers.mlp(23, 16, "tanh", init, seed=2)
-    for depth in (1, 7, 20, 23):
-        net = helpers.mlp(depth, 16, "tanh", init, seed=2)
+    deep = helpers.mlp(41, 16, activation, init, seed=2)
+    for depth in (1, 7, 20, 23, 41, 21, 3):
+        net = helpers.mlp(depth, 16, activation, init, seed=2)
         for a, b in zip(net.hidden, deep.hidden):
             assert torch.equal(a.linear.weight, b.linear.weight)
         expected = helpers.profile(net, helpers.gaussian_batch(128, 16, seed=2), seed=2)
-        got = profile_fresh_mlp(depth, 16, "tanh", init, seed=2)
+        got = profile_fresh_mlp(depth, 16, activation, init, seed=2)
         for field in ("activation_mean", "activation_std", "grad_std", "weight_grad_norm",
                       "saturated_fraction", "dead_fraction"):
             np.testing.assert_array_equal(getattr(got, field), getattr(expected, field), err_msg=field)
