@@ -201,8 +201,9 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
 
 
 def layer_axis_end(count: int) -> int:
-    """The last item a layer axis shows for ``count`` items: ``count`` rounded up to a multiple of 5."""
-    return max(count, 1) if count <= 5 else 5 * math.ceil(count / 5)
+    """The last item a layer axis shows for ``count`` items: ``count`` rounded up to a multiple
+    of 5 (and at least 5: a chain of one to five neurons is drawn in the same frame)."""
+    return 5 * math.ceil(max(count, 1) / 5)
 
 
 def layer_axis(ax: Axes, count: int, label: str) -> None:
