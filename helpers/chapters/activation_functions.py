@@ -32,7 +32,7 @@ def matched_init(activation: str) -> str:
 )
 def compare_activations(fig, first, second, z_range):
     z = np.linspace(-z_range, z_range, 801)
-    left, right = subplots(fig, 1, 2, sharex=True)
+    left, right = subplots(fig, 1, 2)
     for name, style in [(first, "-"), (second, "--")]:
         act = ACTIVATIONS[name]
         left.plot(z, act.function(z), color=COLORS[name], linestyle=style, label=name)
@@ -52,28 +52,43 @@ def depth_profile(activation: str, depth: int, init: str, width: int = 32):
 
 
 INIT_RULES = ("matched",) + tuple(INITS)
+SWEEP_DEPTHS = (2, 50)
+
+
+def sweep_profiles(depth: int, init: str) -> list:
+    """Every activation's probe at one depth; ``init`` is an init's name or "matched"."""
+    return [depth_profile(n, depth, matched_init(n) if init == "matched" else init) for n in ACTIVATIONS]
+
+
+def gradient_ratios(profiles) -> np.ndarray:
+    """Each probe's gradient at layer 1 ÷ at the last layer (NaN where it is not finite)."""
+    return np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in profiles])
 
 
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Every activation at one depth",
-    params={"depth": knob("depth", low=2, high=50, default=30),
+    params={"depth": knob("depth", low=SWEEP_DEPTHS[0], high=SWEEP_DEPTHS[1], default=30),
             "init": ChoiceParam(INIT_RULES, "matched", label="init")},
     presets={"30 layers, matched init": {"depth": 30, "init": "matched"},
              "30 layers, all Xavier": {"depth": 30, "init": "xavier_normal"},
              "10 layers, matched init": {"depth": 10, "init": "matched"}},
-    expensive={"depth": 50},
+    expensive={"depth": SWEEP_DEPTHS[1]},
 )
 def activation_depth_sweep(fig, depth, init):
     names = list(ACTIVATIONS)
-    results = [depth_profile(n, depth, matched_init(n) if init == "matched" else init) for n in names]
-    ratios = np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in results])
+    results = sweep_profiles(depth, init)
+    ratios = gradient_ratios(results)
     left, right = subplots(fig, 1, 2, width_ratios=[3, 2])
     y = np.arange(len(names))
     horizontal_bars(left, y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
                     color=[COLORS[n] for n in names])
     log_scale(left, "x")
-    snap_log_limits(left, "x", np.append(ratios, [0.1, 10]))  # the ratios and the ×10 band
+    # The frame also holds the ratios of the deepest network the slider reaches, so that
+    # dragging the depth slider grows the bars inside a fixed frame, as the lecturer wants to
+    # show; and the live panel redraws only the bars, not the axes (helpers.layers).
+    reachable = gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init))
+    snap_log_limits(left, "x", np.concatenate([ratios, reachable, [0.1, 10]]))  # and the ×10 band
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15)
     # Labels above the panels, not legends inside them: outside the axes, the live panel
