@@ -33,7 +33,8 @@ class Profile:
     saturated_fraction: np.ndarray  # units whose derivative collapsed (|tanh| > 0.97 for tanh)
     dead_fraction: np.ndarray  # units whose derivative is 0 on every example of the batch
     grad_std: np.ndarray  # std of dLoss/dz, z the layer's pre-activation
-    weight_grad_norm: np.ndarray  # Frobenius norm of dLoss/dW of the layer's Linear
+    weight_grad_norm: np.ndarray | None  # Frobenius norm of dLoss/dW of the layer's Linear (None:
+    # not asked for, see profile_fresh_mlp)
     finite: bool
     first_nonfinite_layer: int | None  # see nonfinite_pass for which pass it was found in
     nonfinite_pass: str | None  # "forward" or "backward"
@@ -192,8 +193,8 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
 def _summarise(z, a, dz, names, weight_grads, loss_value, forward: dict | None = None) -> Profile:
     """The Profile of one pass from its per-layer arrays (lists, input side first).
     ``forward``: the forward statistics, when they are known already (the cached probe)."""
-    stats = {**(forward or _all_forward_statistics(z, a, names)),
-             "grad_std": _gradient_std(z, dz, names), "weight_grad_norm": _norms(weight_grads)}
+    stats = {**(forward or _all_forward_statistics(z, a, names)), "grad_std": _gradient_std(z, dz, names),
+             "weight_grad_norm": None if weight_grads is None else _norms(weight_grads)}
     n = len(z)
     # A layer's float64 std is finite exactly when every one of its float32 values is (their
     # squares cannot overflow float64), so the statistics say where the overflow is.
@@ -256,7 +257,7 @@ def _forward_covering(depth: int, *setting) -> _ForwardPass:
 
 @lru_cache(maxsize=64)  # a Profile keeps its per-layer arrays: up to a few MB each
 def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float,
-                      batch: int = 128, seed: int = 0) -> Profile:
+                      batch: int = 128, seed: int = 0, weight_gradients: bool = True) -> Profile:
     """``profile`` of a freshly built ``mlp(depth, width, activation, init, seed=seed)`` on a
     standard-normal probe batch of ``batch`` examples: what every per-layer figure shows.
 
@@ -266,13 +267,14 @@ def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float
     once, for a network built ``BUILD_DEPTH_STEP`` layers at a time (or the deepest one built
     already), and a depth slider costs only the backward pass from layer ``depth``. The
     numbers are exactly ``profile``'s (a test checks). Cached too: a slider that comes back to
-    a setting costs nothing."""
+    a setting costs nothing. ``weight_gradients=False`` leaves ``weight_grad_norm`` out (None):
+    a third less back-propagation, for figures that draw only the gradients dL/dz."""
     forward = _forward_covering(depth, width, activation, init, batch, seed)
     layers, pre, post = forward.layers[:depth], forward.pre[:depth], forward.post[:depth]
-    weights = [linear.weight for linear, _, _ in layers]
+    weights = [linear.weight for linear, _, _ in layers] if weight_gradients else []
     with np.errstate(all="ignore"):
         grads = torch.autograd.grad(post[-1], pre + weights, grad_outputs=_seed_gradient(post[-1].shape, seed),
                                     retain_graph=True)
     return _summarise(forward.z[:depth], forward.a[:depth], [g.numpy() for g in grads[:depth]],
-                      [name for _, _, name in layers], grads[depth:], None,
+                      [name for _, _, name in layers], grads[depth:] if weight_gradients else None, None,
                       forward={key: value[:depth] for key, value in forward.statistics.items()})

@@ -119,6 +119,15 @@ def test_the_cached_probe_of_a_fresh_network_is_exactly_profile(activation, init
         assert got.finite == expected.finite
 
 
+def test_the_cached_probe_without_weight_gradients_leaves_only_them_out():
+    from helpers.probe import profile_fresh_mlp
+    full = profile_fresh_mlp(12, 16, "tanh", "xavier_normal", seed=4)
+    lean = profile_fresh_mlp(12, 16, "tanh", "xavier_normal", seed=4, weight_gradients=False)
+    assert full.weight_grad_norm.shape == (12,) and lean.weight_grad_norm is None
+    for field in ("activation_std", "grad_std", "saturated_fraction"):
+        np.testing.assert_array_equal(getattr(lean, field), getattr(full, field), err_msg=field)
+
+
 def test_the_cached_probe_reports_overflow_like_profile():
     from helpers.probe import profile_fresh_mlp
     net = helpers.mlp(50, 16, "relu", 3.0, seed=0)

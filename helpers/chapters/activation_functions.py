@@ -46,9 +46,9 @@ def compare_activations(fig, first, second, z_range):
 
 
 def depth_profile(activation: str, depth: int, init: str, width: int = 32):
-    """This chapter's probe: narrow layers and a small batch, since the sweep profiles eight
-    networks on every slider change."""
-    return profile_fresh_mlp(depth, width, activation, init, batch=64)
+    """This chapter's probe: narrow layers, a small batch and no weight gradients, since the
+    sweep profiles eight networks on every slider change."""
+    return profile_fresh_mlp(depth, width, activation, init, batch=64, weight_gradients=False)
 
 
 INIT_RULES = ("matched",) + tuple(INITS)
