@@ -151,6 +151,8 @@ def subplots(fig: Figure, nrows: int = 1, ncols: int = 1, **kwargs):
             _empty(ax)
         if fig._suptitle is not None:
             fig._suptitle.set_text("")
+        for legend in list(fig.legends):
+            legend.remove()
         return cached[1]
     fig.clear()
     axes = fig.subplots(nrows, ncols, **kwargs)
@@ -162,6 +164,15 @@ def subplots(fig: Figure, nrows: int = 1, ncols: int = 1, **kwargs):
             spine.set_zorder(0.5)
     fig._course_grid = (key, axes)
     return axes
+
+
+def shared_legend(ax: Axes, **kwargs):
+    """One legend, of what ``ax`` draws, for a row of panels that all draw the same things:
+    in a row below the panels. There it hides no data, and, outside every axes, a live panel
+    pastes its pixels from the last redraw instead of drawing it (~8 ms; ``helpers.layers``)."""
+    handles, labels = ax.get_legend_handles_labels()
+    return ax.figure.legend(handles, labels, loc="outside lower center", ncols=len(labels),
+                            frameon=False, **kwargs)
 
 
 def _empty(ax: Axes) -> None:

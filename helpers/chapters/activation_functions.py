@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, horizontal_bars, log_scale, snap_log_limits, subplots
+from ..plots import COLORS, horizontal_bars, log_scale, shared_legend, snap_log_limits, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "03_activation_functions"
@@ -42,7 +42,7 @@ def compare_activations(fig, first, second, z_range):
     right.axhline(1, color="gray", linewidth=1, linestyle=":")
     for ax in (left, right):
         ax.set_xlabel("pre-activation z")
-    left.legend(loc="upper left")  # one legend: both panels show the same two activations
+    shared_legend(left)  # both panels show the same two activations
 
 
 def depth_profile(activation: str, depth: int, init: str, width: int = 32):
