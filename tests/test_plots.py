@@ -40,3 +40,15 @@ def test_the_same_thing_has_the_same_colour_everywhere():
 def test_log_axes_label_decades_in_plain_text():
     from helpers.plots import _decade_label
     assert [_decade_label(v, None) for v in (1e-3, 1.0, 1e12, 3e-3)] == ["10⁻³", "1", "10¹²", ""]
+
+
+def test_bars_draw_finite_lengths_from_zero_in_either_orientation():
+    ax = plots.new_figure().subplots()
+    plots.bars(ax, [1, 2, 3], [0.5, np.nan, 2.0], width=0.5)
+    upright = ax.collections[-1].get_paths()
+    assert len(upright) == 2  # the NaN bar is left out
+    np.testing.assert_allclose(upright[1].vertices[:4], [[2.75, 0], [2.75, 2], [3.25, 2], [3.25, 0]])
+    assert ax.get_ylim()[0] == 0  # no margin below the base, as with ax.bar
+    plots.bars(ax, [1], [4.0], width=0.5, horizontal=True)
+    np.testing.assert_allclose(ax.collections[-1].get_paths()[0].vertices[:4],
+                               [[0, 0.75], [4, 0.75], [4, 1.25], [0, 1.25]])

@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, horizontal_bars, log_scale, shared_legend, snap_log_limits, subplots
+from ..plots import COLORS, bars, legend_below, log_scale, snap_log_limits, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "03_activation_functions"
@@ -42,7 +42,7 @@ def compare_activations(fig, first, second, z_range):
     right.axhline(1, color="gray", linewidth=1, linestyle=":")
     for ax in (left, right):
         ax.set_xlabel("pre-activation z")
-    shared_legend(left)  # both panels show the same two activations
+    legend_below(left)  # both panels show the same two activations
 
 
 def depth_profile(activation: str, depth: int, init: str, width: int = 32):
@@ -81,8 +81,8 @@ def activation_depth_sweep(fig, depth, init):
     ratios = gradient_ratios(results)
     left, right = subplots(fig, 1, 2, width_ratios=[3, 2])
     y = np.arange(len(names))
-    horizontal_bars(left, y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
-                    color=[COLORS[n] for n in names])
+    bars(left, y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
+         color=[COLORS[n] for n in names], horizontal=True)
     log_scale(left, "x")
     # The frame also holds the ratios of the deepest network the slider reaches, so that
     # dragging the depth slider grows the bars inside a fixed frame, as the lecturer wants to
@@ -100,8 +100,8 @@ def activation_depth_sweep(fig, depth, init):
     left.set_xlabel("gradient at layer 1 ÷ at the last layer")
     saturated = [np.nanmean(r.saturated_fraction) for r in results]
     dead = [np.nanmean(r.dead_fraction) for r in results]
-    horizontal_bars(right, y - 0.2, saturated, height=0.4, color="gray", label="saturated")
-    horizontal_bars(right, y + 0.2, dead, height=0.4, color=COLORS["diverged"], hatch="//", label="dead")
+    bars(right, y - 0.2, saturated, width=0.4, color="gray", label="saturated", horizontal=True)
+    bars(right, y + 0.2, dead, width=0.4, color=COLORS["diverged"], hatch="//", label="dead", horizontal=True)
     right.set_yticks(y, [])
     right.yaxis.set_inverted(True)
     right.set_xlim(0, 1)

@@ -8,7 +8,8 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, layer_axis, layer_axis_end, layer_colors, log_scale, snap_log_limits, subplots
+from ..plots import (COLORS, bars, layer_axis, layer_axis_end, layer_colors, legend_below, log_scale,
+                     snap_log_limits, subplots)
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
@@ -53,13 +54,13 @@ def chain_product(fig, depth, weight, bias):
     factors, grads = chain_gradients(np.full(depth, weight), np.full(depth, bias))
     left, right = subplots(fig, 1, 2)
     neurons = np.arange(1, depth + 1)
-    left.bar(neurons, np.abs(factors), color=layer_colors(depth))
+    bars(left, neurons, np.abs(factors), color=layer_colors(depth))
     left.axhline(1, color="black", linestyle="--", linewidth=1.5, label="|factor| = 1")
     left.axhline(weight / 4, color=COLORS["sigmoid"], linestyle=":", label="bound w/4")
     layer_axis(left, depth, "neuron k")
     left.set_ylabel(r"$|\sigma'(z_k)\, w_k|$")
     left.set_title("one factor per neuron")
-    left.legend(loc="best", fontsize=10)
+    legend_below(left)
     magnitude = np.abs(grads)
     right.plot(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
     log_scale(right)

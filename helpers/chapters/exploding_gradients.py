@@ -9,7 +9,7 @@ import torch
 
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, OKABE_ITO, log_scale, per_layer, subplots
+from ..plots import COLORS, OKABE_ITO, legend_below, log_scale, per_layer, subplots
 from ..probe import profile_fresh_mlp
 from ..seeding import generator as random_stream
 
@@ -71,7 +71,7 @@ def matrix_product_norm(fig, scale, factors, width):
     ax.axhline(1, color="gray", linewidth=1)
     ax.set_xlabel("number of factors L")
     ax.set_ylabel(r"$\|W_L \cdots W_1 x\| \,/\, \|x\|$")
-    ax.legend(loc="upper left")
+    legend_below(ax)
     final = math.exp(np.median(logs[:, -1]))
     ax.set_title(f"s = {scale:.3g}: after {factors} factors the norm is ×{final:.2g}"
                  f"  (critical s ≈ {critical_scale(width):.3f} at width {width})")

@@ -6,7 +6,7 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, per_layer, subplots
+from ..plots import COLORS, legend_below, per_layer, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "01_vanishing_gradients"
@@ -35,7 +35,7 @@ def activation_and_derivative(fig, activation, z_range):
     ax.set_xlabel("pre-activation z")
     ax.set_ylabel("value")
     ax.set_title(f"{activation}: the slope never exceeds {act.peak_derivative:.3g}")
-    ax.legend(loc="upper left")
+    legend_below(ax)
 
 
 def gradient_profile(depth: int, width: int, activation: str, init: str, seed: int = 0):

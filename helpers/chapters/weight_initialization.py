@@ -6,7 +6,7 @@ import math
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS, describe, get_init
-from ..plots import COLORS, per_layer, shared_legend, subplots
+from ..plots import COLORS, legend_below, per_layer, subplots
 from ..probe import profile_fresh_mlp
 from ..theory import predict, weight_variance_gain
 
@@ -49,7 +49,7 @@ def variance_theory(fig, depth, width, activation, init, std):
         per_layer(ax, theirs, color=COLORS["predicted"], linestyle="--", marker="", label="predicted (recursion)")
         per_layer(ax, ours, color=COLORS.get(activation), linestyle="", marker="o", label="measured")
         ax.set_title(f"std of the {what}")
-    shared_legend(left)  # both panels draw the same two things
+    legend_below(left)  # both panels draw the same two things
     weight_std = get_init(weights).std(width, width)
     fig.suptitle(f"{activation}, {describe(weights)}: weight std {weight_std:.3g}, "
                  f"σ_w² = n·Var(w) = {weight_variance_gain(weights, width):.3g}")
