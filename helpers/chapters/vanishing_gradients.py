@@ -61,9 +61,7 @@ def gradient_flow(fig, depth, width, activation, init):
               color=COLORS[activation], ylabel="gradient size")
     per_layer(ax, result.weight_grad_norm, label="‖∂L/∂W‖ (weight gradient)", color="gray",
               linestyle="--", marker="s")
-    # The legend in a row above the panel, outside the axes: it never hides a curve, and the
-    # live panel reuses its pixels from one redraw to the next (helpers.layers).
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, frameon=False)
+    legend_below(ax)
     if result.finite:
         ratio = result.grad_std[0] / result.grad_std[-1]
         fig.suptitle(f"{activation}, {init}: layer 1 gets {ratio:.2g} × the gradient of layer {depth}")
