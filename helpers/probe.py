@@ -227,10 +227,6 @@ class _ForwardPass:
     a: list[np.ndarray]
     statistics: dict[str, np.ndarray]
 
-    @property
-    def depth(self) -> int:
-        return len(self.layers)
-
 
 # Bounded: a 60-layer net of width 128 is 4 MB of weights, its kept forward pass ~16 MB.
 @lru_cache(maxsize=12)
