@@ -120,6 +120,29 @@ def snap_log_limits(ax: Axes, axis: str = "y", values=None) -> None:
     (ax.set_ylim if axis == "y" else ax.set_xlim)(10.0 ** bottom, 10.0 ** max(top, bottom + 1))
 
 
+FRAME_STEPS = (1, 2, 4, 6, 8)
+
+
+def frame_edge(value: float) -> float:
+    """The edge of a frame that holds ``value`` (> 0): the smallest of 1, 2, 4, 6, 8 × a power
+    of ten at or above it. While a range slider moves in small steps the frame then changes
+    only now and then, and the curves grow inside it, filling at least 60 % of it below 10 (as
+    ``layer_axis`` does for depth; the live panel redraws the axes only when the frame
+    changes, and a redrawn frame is ~40 ms of text)."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(step * decade for step in (*FRAME_STEPS, 10) if step * decade >= value * (1 - 1e-12))
+
+
+def reserve(ax: Axes, x, ys) -> None:
+    """Make ``ax`` autoscale as if it also drew the curves (x, y) for each y in ``ys`` (they are
+    not drawn), with a hair of room above and below, so that the curves drawn, which lie
+    within these, never move the limits."""
+    x, ys = np.asarray(x, dtype=float), np.asarray(ys, dtype=float)
+    low, high = np.nanmin(ys), np.nanmax(ys)
+    room = 0.005 * (high - low)
+    ax.update_datalim([(x.min(), low - room), (x.max(), high + room)])
+
+
 def color_of(name: str, index: int = 0) -> str:
     return COLORS.get(str(name), OKABE_ITO[index % len(OKABE_ITO)])
 

@@ -52,3 +52,21 @@ def test_bars_draw_finite_lengths_from_zero_in_either_orientation():
     plots.bars(ax, [1], [4.0], width=0.5, horizontal=True)
     np.testing.assert_allclose(ax.collections[-1].get_paths()[0].vertices[:4],
                                [[0, 0.75], [4, 0.75], [4, 1.25], [0, 1.25]])
+
+
+def test_frame_edges_hold_still_between_round_values_and_always_hold_the_value():
+    assert [plots.frame_edge(v) for v in (1, 1.5, 2, 2.5, 4, 4.5, 6.5, 8.5, 10, 12, 0.3)] == \
+           [1, 2, 2, 4, 4, 6, 8, 10, 10, 20, 0.4]
+    assert all(plots.frame_edge(v) >= v for v in np.linspace(0.01, 100, 997))
+
+
+def test_reserve_sets_limits_that_the_curves_drawn_inside_it_do_not_move():
+    frame = np.linspace(-6, 6, 101)
+    limits = []
+    for shown in (slice(None), slice(20, -20), slice(45, -45)):  # curves over ±6, ±3.6, ±0.6
+        ax = plots.new_figure().subplots()
+        plots.reserve(ax, frame, [np.tanh(frame)])
+        ax.plot(frame[shown], np.tanh(frame[shown]))
+        limits.append((ax.get_xlim(), ax.get_ylim()))
+    assert limits[0] == limits[1] == limits[2]
+    assert limits[0][0][0] < -6 and limits[0][1][1] > 1
