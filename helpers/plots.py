@@ -133,14 +133,17 @@ def frame_edge(value: float) -> float:
     return next(step * decade for step in (*FRAME_STEPS, 10) if step * decade >= value * (1 - 1e-12))
 
 
-def reserve(ax: Axes, x, ys) -> None:
-    """Make ``ax`` autoscale as if it also drew the curves (x, y) for each y in ``ys`` (they are
-    not drawn), with a hair of room above and below, so that the curves drawn, which lie
-    within these, never move the limits."""
-    x, ys = np.asarray(x, dtype=float), np.asarray(ys, dtype=float)
+def reserve_frame(ax: Axes, half_width: float, functions, samples: int = 801) -> None:
+    """Make ``ax`` autoscale as if it also drew each of ``functions`` over ±frame_edge(half_width)
+    (they are not drawn), with a hair of room above and below. Curves drawn over ±half_width lie
+    within these and never move the limits, so the axes change only when the frame edge does:
+    the curves grow inside a frame a little wider than the range."""
+    edge = frame_edge(half_width)
+    x = np.linspace(-edge, edge, samples)
+    ys = np.array([f(x) for f in functions], dtype=float)
     low, high = np.nanmin(ys), np.nanmax(ys)
     room = 0.005 * (high - low)
-    ax.update_datalim([(x.min(), low - room), (x.max(), high + room)])
+    ax.update_datalim([(-edge, low - room), (edge, high + room)])
 
 
 def color_of(name: str, index: int = 0) -> str:

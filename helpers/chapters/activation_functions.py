@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, bars, frame_edge, legend_below, log_scale, reserve, snap_log_limits, subplots
+from ..plots import COLORS, bars, legend_below, log_scale, reserve_frame, snap_log_limits, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "03_activation_functions"
@@ -37,11 +37,8 @@ def compare_activations(fig, first, second, z_range):
         act = ACTIVATIONS[name]
         left.plot(z, act.function(z), color=COLORS[name], linestyle=style, label=name)
         right.plot(z, act.derivative(z), color=COLORS[name], linestyle=style, label=name)
-    # A frame a little wider than the range while the slider is between frame edges: the
-    # curves grow inside it, and the axes are redrawn only when it changes.
-    frame = np.linspace(-frame_edge(z_range), frame_edge(z_range), 801)
-    reserve(left, frame, [ACTIVATIONS[n].function(frame) for n in (first, second)])
-    reserve(right, frame, [ACTIVATIONS[n].derivative(frame) for n in (first, second)])
+    reserve_frame(left, z_range, [ACTIVATIONS[n].function for n in (first, second)])
+    reserve_frame(right, z_range, [ACTIVATIONS[n].derivative for n in (first, second)])
     left.set_title("f(z)")
     right.set_title("f′(z): what back-propagation multiplies by")
     right.axhline(1, color="gray", linewidth=1, linestyle=":")

@@ -6,7 +6,7 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, frame_edge, legend_below, per_layer, reserve, subplots
+from ..plots import COLORS, legend_below, per_layer, reserve_frame, subplots
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "01_vanishing_gradients"
@@ -28,10 +28,7 @@ def activation_and_derivative(fig, activation, z_range):
     ax.plot(z, act.function(z), color=COLORS[activation], label=f"{activation}(z)")
     ax.plot(z, act.derivative(z), color=COLORS["derivative"] if activation != "sigmoid" else "black",
             linestyle="--", label=f"{activation}'(z)")
-    # A frame a little wider than the range while the slider is between frame edges: the
-    # curves grow inside it, and the axes are redrawn only when it changes.
-    frame = np.linspace(-frame_edge(z_range), frame_edge(z_range), 801)
-    reserve(ax, frame, [act.function(frame), act.derivative(frame)])
+    reserve_frame(ax, z_range, [act.function, act.derivative])
     peak = z[np.argmax(act.derivative(z))]
     ax.axhline(act.peak_derivative, color="gray", linestyle=":", linewidth=1.5)
     ax.annotate(f"peak slope {act.peak_derivative:.3g}", xy=(peak, act.peak_derivative),
