@@ -245,6 +245,13 @@ def _probe_forward(depth: int, width: int, activation: str, init: str | float, b
 _deepest_built: dict[tuple, int] = {}
 
 
+def clear_caches() -> None:
+    """Forget every cached network, forward pass and profile (e.g. to time a probe from scratch)."""
+    profile_fresh_mlp.cache_clear()
+    _probe_forward.cache_clear()
+    _deepest_built.clear()
+
+
 def _forward_covering(depth: int, *setting) -> _ForwardPass:
     built = max(BUILD_DEPTH_STEP * -(-depth // BUILD_DEPTH_STEP), _deepest_built.get(setting, 0))
     _deepest_built[setting] = built
