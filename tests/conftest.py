@@ -8,4 +8,3 @@ matplotlib.use("Agg")
 @pytest.fixture(autouse=True)
 def _one_thread():
     torch.set_num_threads(1)
-
