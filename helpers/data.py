@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .seeding import generator as random_stream
+from .seeding import generator as random_stream, numpy_generator
 from .validation import check_float, check_int
 
 
@@ -59,7 +59,7 @@ def digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     if test_fraction >= 1:
         raise ValueError(f"test_fraction must be a number in (0, 1); got {test_fraction!r}")
     x, y = _load_digits()
-    order = np.random.default_rng(seed).permutation(len(x))
+    order = numpy_generator(seed, "data").permutation(len(x))
     n_test = int(round(test_fraction * len(x)))
     test, train = order[:n_test], order[n_test:]
     mean, std = x[train].mean(0), x[train].std(0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -19,7 +18,7 @@ from torch.nn import functional as F
 from .activations import get_activation
 from .data import gaussian_batch
 from .nets import MLP, mlp
-from .seeding import generator as random_stream
+from .seeding import forget_on_reseed, generator as random_stream, seeded_cache
 from .validation import check_choice
 
 LOSSES = {"cross_entropy": F.cross_entropy, "mse": F.mse_loss}
@@ -146,7 +145,7 @@ def _recording(layers, retain_grad: bool = False):
             h.remove()
 
 
-@lru_cache(maxsize=16)  # read only: autograd never writes to a gradient it is given
+@seeded_cache(maxsize=16)  # read only: autograd never writes to a gradient it is given
 def _seed_gradient(shape: torch.Size, seed: int) -> torch.Tensor:
     """The standard-normal gradient the probe injects at the output (its own random stream)."""
     return torch.randn(shape, generator=random_stream(seed, "probe"))
@@ -229,7 +228,7 @@ class _ForwardPass:
 
 
 # Bounded: a 60-layer net of width 128 is 4 MB of weights, its kept forward pass ~16 MB.
-@lru_cache(maxsize=12)
+@seeded_cache(maxsize=12)
 def _probe_forward(depth: int, width: int, activation: str, init: str | float, batch: int, seed: int) -> _ForwardPass:
     net = mlp(depth, width, activation, init, seed=seed)
     layers = _hidden_layers(net)
@@ -245,6 +244,7 @@ def _probe_forward(depth: int, width: int, activation: str, init: str | float, b
 _deepest_built: dict[tuple, int] = {}
 
 
+@forget_on_reseed
 def clear_caches() -> None:
     """Forget every cached network, forward pass and profile (e.g. to time a probe from scratch)."""
     profile_fresh_mlp.cache_clear()
@@ -258,7 +258,7 @@ def _forward_covering(depth: int, *setting) -> _ForwardPass:
     return _probe_forward(built, *setting)
 
 
-@lru_cache(maxsize=64)  # a Profile keeps its per-layer arrays: up to a few MB each
+@seeded_cache(maxsize=64)  # a Profile keeps its per-layer arrays: up to a few MB each
 def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float,
                       batch: int = 128, seed: int = 0, weight_gradients: bool = True) -> Profile:
     """``profile`` of a freshly built ``mlp(depth, width, activation, init, seed=seed)`` on a

@@ -9,11 +9,17 @@ import numpy as np
 import torch
 
 from .plots import apply_style
+from .seeding import ENVIRONMENT_VARIABLE, seed_from_environment, set_course_seed
 
 
-def setup(seed: int = 0, threads: int = 1) -> None:
-    """Seed Python, numpy and torch; fix torch's thread count (one thread gives the same numbers
-    on every machine and is fastest for the course's small nets); apply the lecture plot style."""
+def setup(seed: int = 0, threads: int = 1) -> int:
+    """Seed Python, numpy and torch and every stream ``helpers`` draws from; fix torch's thread
+    count (one thread gives the same numbers on every machine and is fastest for the course's
+    small nets); apply the lecture plot style. Returns the seed in force, which is ``seed``
+    unless the environment variable ``COURSE_SEED`` overrides it for the whole run (notebooks
+    use the returned value for the random numbers they draw themselves)."""
+    seed = seed_from_environment(seed)
+    set_course_seed(seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -31,4 +37,6 @@ def setup(seed: int = 0, threads: int = 1) -> None:
     # live as long as the kernel anyway, so take them out of the collector's walks.
     gc.freeze()
     mode = "static handout" if os.environ.get("HELPERS_STATIC") else "live"
-    print(f"helpers ready: seed {seed} · torch {torch.__version__} · {threads} thread(s) · {mode} figures")
+    source = f" (from {ENVIRONMENT_VARIABLE})" if os.environ.get(ENVIRONMENT_VARIABLE, "").strip() else ""
+    print(f"helpers ready: seed {seed}{source} · torch {torch.__version__} · {threads} thread(s) · {mode} figures")
+    return seed

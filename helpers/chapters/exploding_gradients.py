@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -11,14 +10,14 @@ from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
 from ..plots import COLORS, OKABE_ITO, legend_below, log_scale, per_layer, subplots
 from ..probe import profile_fresh_mlp
-from ..seeding import generator as random_stream
+from ..seeding import generator as random_stream, seeded_cache
 
 NOTEBOOK = "02_exploding_gradients"
 MAX_FACTORS = 100
 N_SEEDS = 10
 
 
-@lru_cache(maxsize=16)
+@seeded_cache(maxsize=16)
 def unit_scale_log_norms(width: int, n_draws: int = N_SEEDS) -> np.ndarray:
     """log ‖G_k ⋯ G_1 x‖ for k = 1..MAX_FACTORS, G entries N(0, 1/width), ‖x‖ = 1, one row per
     draw. Scaling every factor by s multiplies the k-factor product by s^k, so one set of draws
