@@ -115,7 +115,7 @@ def _growth_after_50():
 
 
 @exercise("02.2", "What gain (std·√n) keeps a deep ReLU network's signal from growing or "
-          "shrinking (He et al. 2015)?", hint="ReLU zeroes half of its inputs: Var halves per layer.")
+          "shrinking (He et al. 2015)?", hint="ReLU keeps half of the second moment: E[relu(z)²] = Var(z)/2 for zero-mean symmetric z.")
 def _relu_gain():
     return math.sqrt(2)
 
