@@ -16,6 +16,7 @@ writes the same recursion out in a few lines of numpy and checks it against this
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
@@ -67,3 +68,29 @@ def predict(depth: int, activation: str, sigma_w2: float, input_var: float = 1.0
     for l in range(depth - 2, -1, -1):
         g[l] = sigma_w2 * slope2[l] * g[l + 1]
     return Prediction(q, np.sqrt(np.maximum(second - mean**2, 0)), np.sqrt(g))
+
+
+# The forward variances q_l do not depend on how deep the network is, so one recursion down to
+# this depth serves every shallower prediction (a depth slider then costs no quadrature).
+_RATIO_DEPTH = 64
+
+
+@lru_cache(maxsize=64)
+def _backward_factors(activation: str, sigma_w2: float) -> np.ndarray:
+    """σ_w²·E[φ'(z_l)²] for l = 1.._RATIO_DEPTH: the per-layer factor of the gradient's variance."""
+    phi = get_activation(activation)
+    q = predict(_RATIO_DEPTH, activation, sigma_w2).pre_activation_var
+    return np.array([sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, ql) for ql in q])
+
+
+def gradient_ratio(depth: int, activation: str, sigma_w2: float) -> float:
+    """The predicted std of ∂L/∂z at layer 1 divided by that at layer ``depth``:
+    √(∏_{l<depth} σ_w²·E[φ'(z_l)²]), the same number as ``predict(depth, …).grad_std[0] /
+    grad_std[-1]``."""
+    check_int("depth", depth, 1)
+    check_float("sigma_w2", sigma_w2, 0.0)
+    if depth > _RATIO_DEPTH:
+        prediction = predict(depth, activation, sigma_w2)
+        return float(prediction.grad_std[0] / prediction.grad_std[-1])
+    with np.errstate(all="ignore"):
+        return float(np.sqrt(np.prod(_backward_factors(activation, float(sigma_w2))[: depth - 1])))

@@ -9,6 +9,7 @@ from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
 from ..plots import COLORS, bars, legend_below, log_scale, reserve_frame, snap_log_limits, subplots
 from ..probe import profile_fresh_mlp
+from ..theory import gradient_ratio, weight_variance_gain
 
 NOTEBOOK = "03_activation_functions"
 RECTIFIERS = {"relu", "leaky_relu", "elu", "gelu"}
@@ -47,10 +48,10 @@ def compare_activations(fig, first, second, z_range):
     legend_below(left)  # both panels show the same two activations
 
 
-def depth_profile(activation: str, depth: int, init: str, width: int = 32):
+def depth_profile(activation: str, depth: int, init: str, width: int = 32, seed: int = 0):
     """This chapter's probe: narrow layers, a small batch and no weight gradients, since the
     sweep profiles eight networks on every slider change."""
-    return profile_fresh_mlp(depth, width, activation, init, batch=64, weight_gradients=False)
+    return profile_fresh_mlp(depth, width, activation, init, batch=64, seed=seed, weight_gradients=False)
 
 
 INIT_RULES = ("matched",) + tuple(INITS)
@@ -64,7 +65,8 @@ def sweep_profiles(depth: int, init: str) -> list:
 
 def gradient_ratios(profiles) -> np.ndarray:
     """Each probe's gradient at layer 1 ÷ at the last layer (NaN where it is not finite)."""
-    return np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in profiles])
+    with np.errstate(all="ignore"):  # 0/0 with an all-zero init: NaN, left out of the drawing
+        return np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in profiles])
 
 
 @interactive_figure(
@@ -89,13 +91,18 @@ def activation_depth_sweep(fig, depth, init):
     # The frame also holds the ratios of the deepest network the slider reaches, so that
     # dragging the depth slider grows the bars inside a fixed frame, as the lecturer wants to
     # show; and the live panel redraws only the bars, not the axes (helpers.layers).
-    reachable = gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init))
-    snap_log_limits(left, "x", np.concatenate([ratios, reachable, [0.1, 10]]))  # and the ×10 band
+    def predicted_at(layers):
+        return [gradient_ratio(layers, n, weight_variance_gain(matched_init(n) if init == "matched" else init, 32))
+                for n in names]
+    predicted = predicted_at(depth)
+    reachable = np.concatenate([gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init)), predicted_at(SWEEP_DEPTHS[1])])
+    snap_log_limits(left, "x", np.concatenate([ratios, predicted, reachable, [0.1, 10]]))  # and the ×10 band
+    left.plot(predicted, y, "D", color="black", markersize=7, linestyle="", label="predicted (recursion)")
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15)
     # Labels above the panels, not legends inside them: outside the axes, the live panel
     # reuses their pixels from one redraw to the next (helpers.layers).
-    left.text(1, 1.02, "grey: within ×10", transform=left.get_xaxis_transform(), ha="center",
+    left.text(1, 1.02, "grey: within ×10   ◆ predicted", transform=left.get_xaxis_transform(), ha="center",
               va="bottom", fontsize=10)
     left.set_yticks(y, names)
     left.yaxis.set_inverted(True)  # (invert_yaxis would toggle on a reused axes)
