@@ -14,10 +14,10 @@ NOTEBOOK = "04_weight_initialization"
 CUSTOM = "custom std"
 
 
-def measured_and_predicted(depth: int, width: int, activation: str, init: str | float):
+def measured_and_predicted(depth: int, width: int, activation: str, init: str | float, seed: int = 0):
     """One network's per-layer statistics (measured) and the recursion's (predicted). ``init``
     is a name from INITS or a float std."""
-    measured = profile_fresh_mlp(depth, width, activation, init)
+    measured = profile_fresh_mlp(depth, width, activation, init, seed=seed)
     predicted = predict(depth, activation, weight_variance_gain(init, width))
     return measured, predicted
 
@@ -67,7 +67,7 @@ def _he_std():
     return math.sqrt(2 / 4096)
 
 
-@exercise("04.3", "With Xavier init (Var(w) = 1/n_in) in a ReLU network, by what factor does the "
+@exercise("04.3", "With LeCun's init (Var(w) = 1/n_in, the lecture's 'Xavier') in a ReLU network, by what factor does the "
           "variance of the pre-activations change from one layer to the next?",
           hint="E[relu(z)²] = Var(z)/2 for zero-mean symmetric z.")
 def _relu_xavier_factor():
