@@ -1,12 +1,16 @@
 """Draws the course's diagrams into this folder: ``python images/make_diagrams.py``.
 
 Each diagram is a function that draws on a matplotlib figure; ``DIAGRAMS`` names the file each
-one is saved to. The PNGs are committed (a fresh clone shows them without running anything),
-and ``tests/test_images.py`` draws every diagram again and fails if a committed picture is
-stale, so edit this script, run it, and commit both.
+one is saved to. The PNGs are committed (a fresh clone shows them without running anything), and
+the script also stores each one as an *attachment* of the notebook cells that show it
+(``![…](attachment:NAME.png)``): JupyterLab started in ``notebooks/``, Voilà and the handouts
+cannot reach a file above the notebooks' folder, but every one of them shows an attachment.
+``tests/test_images.py`` draws every diagram again and fails if a committed picture or an
+attachment is stale, so edit this script, run it, and commit what it changed.
 """
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
@@ -103,9 +107,32 @@ def save(name: str, folder: Path = HERE) -> Path:
     return path
 
 
+def attach(notebooks: Path = HERE.parent / "notebooks") -> list[Path]:
+    """Store each committed picture as an attachment of every notebook cell that shows it."""
+    import nbformat
+    changed = []
+    for path in sorted(notebooks.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        touched = False
+        for cell in notebook.cells:
+            for name in DIAGRAMS:
+                if cell.cell_type == "markdown" and f"(attachment:{name})" in cell.source:
+                    data = base64.b64encode((HERE / name).read_bytes()).decode()
+                    attachments = cell.setdefault("attachments", {})
+                    if attachments.get(name, {}).get("image/png") != data:
+                        attachments[name] = {"image/png": data}
+                        touched = True
+        if touched:
+            nbformat.write(notebook, path)
+            changed.append(path)
+    return changed
+
+
 def main() -> int:
     for name in DIAGRAMS:
         print("wrote", save(name).relative_to(HERE.parent))
+    for path in attach():
+        print("attached the pictures to", path.relative_to(HERE.parent))
     return 0
 
 
