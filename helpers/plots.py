@@ -31,7 +31,7 @@ COLORS = {
     "xavier_normal": "#0072B2", "lecun_normal": "#56B4E9", "he_uniform": "#009E73",
     "he_normal": "#009E73", "orthogonal": "#CC79A7",
     # roles
-    "measured": "#0072B2", "predicted": "#000000", "derivative": "#D55E00", "diverged": "#D55E00",
+    "measured": "#0072B2", "predicted": "#000000", "diverged": "#D55E00",
 }
 LINESTYLES = ["-", "--", "-.", ":"]
 LAYER_CMAP = "viridis"  # first hidden layer dark, last layer yellow, in every chapter

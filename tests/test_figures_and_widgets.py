@@ -93,10 +93,16 @@ def test_a_preset_outside_the_ranges_is_refused_at_definition():
 
 
 def test_overflow_is_drawn_not_raised():
-    fig = helpers.FIGURES["gradient_flow"].render(depth=50, activation="relu", init="he_normal")
-    assert fig.axes  # sanity: a finite case draws
-    from helpers.chapters.vanishing_gradients import gradient_profile
-    assert np.isfinite(gradient_profile(50, 64, "relu", "he_normal").grad_std).all()
+    """A setting that overflows float32 draws a figure that says so, with the bad layers marked."""
+    figure = helpers.FIGURES["exploding_gradient_flow"]
+    values = figure.presets["ReLU, gain 10, 50 layers: overflow"]
+    from helpers.chapters.exploding_gradients import gain_profile
+    full = figure.resolve(**values)
+    assert not gain_profile(full["depth"], full["width"], full["activation"], full["gain"]).finite
+    fig = figure.render(**values)
+    assert "non-finite values first in the forward pass" in fig._suptitle.get_text()
+    labels = [line.get_label() for ax in fig.axes for line in ax.get_lines()]
+    assert "non-finite (overflow)" in labels
 
 
 def test_captions_leave_out_parameters_that_do_not_apply():

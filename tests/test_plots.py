@@ -1,4 +1,6 @@
+import matplotlib.colors
 import numpy as np
+import pytest
 
 import helpers
 from helpers import plots
@@ -32,9 +34,23 @@ def test_training_curves_mark_divergence():
     assert any(f"diverged at step {run.diverged_at}" in t.get_text() for t in ax.texts)
 
 
-def test_the_same_thing_has_the_same_colour_everywhere():
-    assert plots.color_of("sigmoid") == plots.COLORS["sigmoid"]
-    assert len(set(plots.OKABE_ITO)) == 8
+@pytest.mark.parametrize("name", sorted(n for n, f in helpers.FIGURES.items()
+                                        if {"activation", "first"} & set(f.params)))
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_a_figure_draws_an_activation_in_that_activations_colour(name, activation):
+    """One colour per thing: wherever a figure is told to show an activation, something it
+    draws has that activation's colour from plots.COLORS, and no line takes another
+    activation's colour for itself."""
+    figure = helpers.FIGURES[name]
+    key = "activation" if "activation" in figure.params else "first"
+    fig = figure.render(**{key: activation})
+    to_rgb = matplotlib.colors.to_rgb
+    drawn = {to_rgb(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
+    drawn |= {tuple(c[:3]) for ax in fig.axes for coll in ax.collections for c in coll.get_facecolors()}
+    assert to_rgb(plots.COLORS[activation]) in drawn, f"{name} does not draw {activation} in its colour"
+    others = {to_rgb(plots.COLORS[a]) for a in ("sigmoid", "tanh", "relu") if a != activation}
+    lines = {to_rgb(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
+    assert not (lines & others) or name == "compare_activations", f"{name} borrows another activation's colour"
 
 
 def test_log_axes_label_decades_in_plain_text():

@@ -99,7 +99,8 @@ def exploding_gradient_flow(fig, depth, width, activation, gain):
     per_layer(left, result.activation_std, color=COLORS.get(activation, OKABE_ITO[0]),
               ylabel="std of the activations")
     left.set_title("forward: activations")
-    per_layer(right, result.grad_std, color=COLORS["diverged"], ylabel=r"std of $\partial L/\partial z$")
+    per_layer(right, result.grad_std, color=COLORS.get(activation, OKABE_ITO[0]), linestyle="--",
+              ylabel=r"std of $\partial L/\partial z$")
     right.set_title("backward: gradients")
     if result.finite:
         ratio = result.grad_std[0] / result.grad_std[-1]

@@ -26,8 +26,7 @@ def activation_and_derivative(fig, activation, z_range):
     z = np.linspace(-z_range, z_range, 801)
     ax = subplots(fig)
     ax.plot(z, act.function(z), color=COLORS[activation], label=f"{activation}(z)")
-    ax.plot(z, act.derivative(z), color=COLORS["derivative"] if activation != "sigmoid" else "black",
-            linestyle="--", label=f"{activation}'(z)")
+    ax.plot(z, act.derivative(z), color=COLORS[activation], linestyle="--", label=f"{activation}'(z)")
     reserve_frame(ax, z_range, [act.function, act.derivative])
     peak = z[np.argmax(act.derivative(z))]
     ax.axhline(act.peak_derivative, color="gray", linestyle=":", linewidth=1.5)
