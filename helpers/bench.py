@@ -25,13 +25,9 @@ TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_NAIVE_FRACTION = 100.0, 250.0, 0.5
 
 
 def _clear_caches() -> None:
-    """Forget every cached computation: the shared probe's and the chapters' own."""
-    from . import chapters, probe
-    probe.clear_caches()
-    for module in vars(chapters).values():
-        for value in vars(module).values() if hasattr(module, "__dict__") else []:
-            if callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
+    """Forget every cached computation: the probe's and the chapters' own."""
+    from .seeding import forget_cached_draws
+    forget_cached_draws()
 
 
 def slider_of(figure):

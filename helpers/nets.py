@@ -7,6 +7,8 @@ pre-activation z (its input) and the activation a (its output).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from torch import nn
 
 from .activations import get_activation
@@ -87,3 +89,30 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
                     in_features=in_features, out_features=out_features,
                     residual=residual, norm=norm, seed=seed)
     return MLP(hidden, readout, settings)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One weight layer of a model, as the probe and the training loop see it."""
+    name: str  # e.g. "hidden.3.linear", "readout"
+    weight_module: nn.Module  # the module whose ``weight`` this layer trains (an nn.Linear)
+    activation: nn.Module | None  # the activation module after it (None: the readout)
+    activation_name: str | None  # its name in ACTIVATIONS, where known
+
+    @property
+    def hidden(self) -> bool:
+        return self.activation is not None
+
+
+def layers(model: nn.Module) -> list[Layer]:
+    """The weight layers of ``model``, input side first: the one place that decides what "a
+    layer" is, for ``profile`` (the hidden ones) and ``train`` (all of them, for the per-layer
+    norms it records). For an ``mlp``: each hidden layer's Linear with its activation module,
+    then the readout. For any other model: every ``nn.Linear``, with no activation known."""
+    if isinstance(model, MLP):
+        found = [Layer(f"hidden.{i}.linear", layer.linear, layer.activation, layer.activation_name)
+                 for i, layer in enumerate(model.hidden)]
+        if model.readout is not None:
+            found.append(Layer("readout", model.readout, None, None))
+        return found
+    return [Layer(name, module, None, None) for name, module in model.named_modules() if isinstance(module, nn.Linear)]

@@ -8,7 +8,8 @@ non-finite value is *reported* (``finite``, ``first_nonfinite_layer``), never ra
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -17,6 +18,7 @@ from torch.nn import functional as F
 
 from .activations import get_activation
 from .data import gaussian_batch
+from . import nets
 from .nets import MLP, mlp
 from .seeding import forget_on_reseed, generator as random_stream, seeded_cache
 from .validation import check_choice
@@ -53,12 +55,13 @@ class Profile:
 
 
 def _hidden_layers(model: nn.Module):
-    """(linear, activation-module or None, activation name or None) for every hidden layer."""
+    """(linear, activation module or None, activation name or None) for every layer the probe
+    summarises: an mlp's hidden layers (``nets.layers`` decides), and for any other model every
+    Linear, whose output is the pre-activation we can see."""
+    found = nets.layers(model)
     if isinstance(model, MLP):
-        return [(layer.linear, layer.activation, layer.activation_name) for layer in model.hidden]
-    # Any other model: every Linear is a layer; its output is the pre-activation we can see.
-    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-    return [(linear, None, None) for linear in linears]
+        found = [layer for layer in found if layer.hidden]
+    return [(layer.weight_module, layer.activation, layer.activation_name) for layer in found]
 
 
 def _first_nonfinite(values, order) -> int | None:
@@ -222,43 +225,86 @@ class _ForwardPass:
     layers: list
     pre: list[torch.Tensor]
     post: list[torch.Tensor]
-    z: list[np.ndarray]  # zero-copy views of pre and post
+    z: list[np.ndarray]  # zero-copy, read-only views of pre and post
     a: list[np.ndarray]
     statistics: dict[str, np.ndarray]
 
 
-# Bounded: a 60-layer net of width 128 is 4 MB of weights, its kept forward pass ~16 MB.
-@seeded_cache(maxsize=12)
-def _probe_forward(depth: int, width: int, activation: str, init: str | float, batch: int, seed: int) -> _ForwardPass:
+def _read_only(arrays):
+    """Mark numpy arrays (or a list of them) read-only, so that no caller can change what a
+    later caller gets from the cache; returns them."""
+    for array in arrays:
+        array.setflags(write=False)
+    return arrays
+
+
+class _Bounded(OrderedDict):
+    """A dict that forgets its least recently used entries beyond ``size``."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or_make(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class FreshNetworkCache:
+    """What the live figures' probe keeps between slider steps, in one place.
+
+    - ``forward``: built networks' forward passes (at most 12: a 60-layer net of width 128 is
+      4 MB of weights, its kept forward pass ~16 MB);
+    - ``deepest``: for each probe setting, the deepest network built for it so far: every
+      shallower probe is cut from that one, so a slider dragged down from 41 to 40 layers does
+      not build anew;
+    - ``profiles``: finished profiles (at most 64; each keeps its per-layer arrays).
+
+    Every cached array is read-only, and each caller gets its own copy of a cached Profile, so
+    no caller can corrupt what a later figure draws. Forgotten when the course seed changes."""
+
+    def __init__(self):
+        self.forward = _Bounded(12)
+        self.deepest: dict[tuple, int] = {}
+        self.profiles = _Bounded(64)
+
+    def clear(self) -> None:
+        self.forward.clear()
+        self.deepest.clear()
+        self.profiles.clear()
+
+    def forward_covering(self, depth: int, setting: tuple) -> _ForwardPass:
+        built = max(BUILD_DEPTH_STEP * -(-depth // BUILD_DEPTH_STEP), self.deepest.get(setting, 0))
+        self.deepest[setting] = built
+        return self.forward.get_or_make((built, *setting), lambda: _build_forward(built, *setting))
+
+
+def _build_forward(depth: int, width: int, activation: str, init: str | float, batch: int, seed: int) -> _ForwardPass:
     net = mlp(depth, width, activation, init, seed=seed)
     layers = _hidden_layers(net)
     with _recording(layers) as (pre, post), np.errstate(all="ignore"):
         net(gaussian_batch(batch, width, seed=seed))
-    z, a = [t.detach().numpy() for t in pre], [t.detach().numpy() for t in post]
+    z, a = _read_only([t.detach().numpy() for t in pre]), _read_only([t.detach().numpy() for t in post])
     names = [name for _, _, name in layers]
-    return _ForwardPass(layers, pre, post, z, a, _all_forward_statistics(z, a, names))
+    statistics = _all_forward_statistics(z, a, names)
+    _read_only(statistics.values())
+    return _ForwardPass(layers, pre, post, z, a, statistics)
 
 
-# For each probe setting, the deepest network built for it so far: every shallower probe cuts
-# its network from that one, so a slider dragged down from 41 to 40 layers does not build anew.
-_deepest_built: dict[tuple, int] = {}
+FRESH_NETWORKS = FreshNetworkCache()
 
 
 @forget_on_reseed
 def clear_caches() -> None:
     """Forget every cached network, forward pass and profile (e.g. to time a probe from scratch)."""
-    profile_fresh_mlp.cache_clear()
-    _probe_forward.cache_clear()
-    _deepest_built.clear()
+    FRESH_NETWORKS.clear()
 
 
-def _forward_covering(depth: int, *setting) -> _ForwardPass:
-    built = max(BUILD_DEPTH_STEP * -(-depth // BUILD_DEPTH_STEP), _deepest_built.get(setting, 0))
-    _deepest_built[setting] = built
-    return _probe_forward(built, *setting)
-
-
-@seeded_cache(maxsize=64)  # a Profile keeps its per-layer arrays: up to a few MB each
 def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float,
                       batch: int = 128, seed: int = 0, weight_gradients: bool = True) -> Profile:
     """``profile`` of a freshly built ``mlp(depth, width, activation, init, seed=seed)`` on a
@@ -269,15 +315,25 @@ def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float
     ``depth`` layers of the deeper one's. So the forward pass and its statistics are computed
     once, for a network built ``BUILD_DEPTH_STEP`` layers at a time (or the deepest one built
     already), and a depth slider costs only the backward pass from layer ``depth``. The
-    numbers are exactly ``profile``'s (a test checks). Cached too: a slider that comes back to
-    a setting costs nothing. ``weight_gradients=False`` leaves ``weight_grad_norm`` out (None):
-    a third less back-propagation, for figures that draw only the gradients dL/dz."""
-    forward = _forward_covering(depth, width, activation, init, batch, seed)
+    numbers are exactly ``profile``'s (a test checks). Cached too (``FRESH_NETWORKS``): a slider
+    that comes back to a setting costs nothing. The arrays of the result are read-only.
+    ``weight_gradients=False`` leaves ``weight_grad_norm`` out (None): a third less
+    back-propagation, for figures that draw only the gradients dL/dz."""
+    key = (depth, width, activation, init, batch, seed, weight_gradients)
+    cached = FRESH_NETWORKS.profiles.get_or_make(
+        key, lambda: _profile_fresh(depth, width, activation, init, batch, seed, weight_gradients))
+    return replace(cached)  # the caller's own Profile object, sharing the read-only arrays
+
+
+def _profile_fresh(depth, width, activation, init, batch, seed, weight_gradients) -> Profile:
+    forward = FRESH_NETWORKS.forward_covering(depth, (width, activation, init, batch, seed))
     layers, pre, post = forward.layers[:depth], forward.pre[:depth], forward.post[:depth]
     weights = [linear.weight for linear, _, _ in layers] if weight_gradients else []
     with np.errstate(all="ignore"):
         grads = torch.autograd.grad(post[-1], pre + weights, grad_outputs=_seed_gradient(post[-1].shape, seed),
                                     retain_graph=True)
-    return _summarise(forward.z[:depth], forward.a[:depth], [g.numpy() for g in grads[:depth]],
-                      [name for _, _, name in layers], grads[depth:] if weight_gradients else None, None,
-                      forward={key: value[:depth] for key, value in forward.statistics.items()})
+    result = _summarise(forward.z[:depth], forward.a[:depth], _read_only([g.numpy() for g in grads[:depth]]),
+                        [name for _, _, name in layers], grads[depth:] if weight_gradients else None, None,
+                        forward={key: value[:depth] for key, value in forward.statistics.items()})
+    _read_only([result.grad_std] + ([result.weight_grad_norm] if weight_gradients else []))
+    return result

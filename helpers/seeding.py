@@ -47,6 +47,12 @@ def set_course_seed(seed: int) -> None:
     """Make ``seed`` the course seed, and forget everything cached from the old streams."""
     global _course_seed
     _course_seed = check_int("seed", seed, 0)
+    forget_cached_draws()
+
+
+def forget_cached_draws() -> None:
+    """Empty every cache registered with ``forget_on_reseed`` or ``seeded_cache`` (e.g. to time
+    a computation from scratch)."""
     for clear in _forget_on_reseed:
         clear()
 

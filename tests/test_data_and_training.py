@@ -127,12 +127,14 @@ def test_an_update_that_overflows_a_bias_is_reported_at_that_step(monkeypatch):
 
 
 def test_training_updates_the_models_own_parameters_in_place():
-    """The loop re-seats the parameters into one flat buffer: the model must still be the one
-    that was trained, its gradients must be the real ones, and results must not depend on it."""
+    """The model trained is the caller's: its own parameter tensors, updated in place (same
+    storage before and after), with the real gradients, exactly as torch.optim.SGD would."""
     model = helpers.mlp(2, 16, in_features=64, out_features=10, seed=3)
     twin = helpers.mlp(2, 16, in_features=64, out_features=10, seed=3)
     data = helpers.digits()
+    storage = [p.data_ptr() for p in model.parameters()]
     helpers.train(model, data, steps=5, lr=0.1, momentum=0.9, progress=False)
+    assert [p.data_ptr() for p in model.parameters()] == storage  # not re-seated anywhere else
     optimizer = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
     from helpers.seeding import generator
     batches = generator(0, "batches")
@@ -155,3 +157,31 @@ def test_a_frozen_layer_is_recorded_with_zero_gradient_and_unchanged_weights():
     assert (run.layer_grad_norm[:, [0, 2, 3]] > 0).all()
     assert np.allclose(run.layer_weight_norm[:, 1], frozen.norm().item())
     assert torch.equal(model.hidden[1].linear.weight, frozen)
+
+
+def test_a_model_whose_hidden_layers_are_all_frozen_trains_its_readout():
+    model = helpers.mlp(3, 16, in_features=64, out_features=10)
+    for parameter in model.hidden.parameters():
+        parameter.requires_grad_(False)
+    before = model.readout.weight.detach().clone()
+    run = helpers.train(model, helpers.digits(), steps=20, progress=False)
+    assert not run.diverged and not torch.equal(model.readout.weight, before)
+    assert (run.layer_grad_norm[:, :3] == 0).all() and (run.layer_grad_norm[:, 3] > 0).all()
+
+
+def test_a_model_with_nothing_to_train_is_refused_clearly():
+    model = helpers.mlp(1, 8, in_features=64, out_features=10)
+    model.requires_grad_(False)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        helpers.train(model, helpers.digits(), steps=1, progress=False)
+
+
+def test_a_huge_but_finite_weight_is_not_called_non_finite():
+    """The finiteness check must not overflow: a float32 2-norm of a bias near 1e20 is inf,
+    though every entry is finite (and its gradient, softmax − one-hot, is small)."""
+    model = helpers.mlp(1, 8, "tanh", in_features=64, out_features=10)
+    with torch.no_grad():
+        model.readout.bias[0] = 1e20
+    assert not torch.isfinite(torch.linalg.vector_norm(model.readout.bias * 10))
+    run = helpers.train(model, helpers.digits(), steps=3, lr=1e-3, progress=False)
+    assert not run.diverged, run.summary()

@@ -136,3 +136,16 @@ def test_the_cached_probe_reports_overflow_like_profile():
     assert not expected.finite
     assert (got.finite, got.first_nonfinite_layer, got.nonfinite_pass) == \
            (expected.finite, expected.first_nonfinite_layer, expected.nonfinite_pass)
+
+
+def test_a_caller_cannot_corrupt_what_the_cached_probe_gives_the_next_caller():
+    from helpers.probe import profile_fresh_mlp
+    first = profile_fresh_mlp(6, 16, "tanh", "xavier_normal", seed=5)
+    kept = first.grad_std.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        first.grad_std[0] = 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        first.pre_activations[0][0, 0] = 1e9
+    first.grad_std = np.zeros(6)  # replacing a field changes only this caller's Profile
+    again = profile_fresh_mlp(6, 16, "tanh", "xavier_normal", seed=5)
+    np.testing.assert_array_equal(again.grad_std, kept)
