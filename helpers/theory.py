@@ -10,8 +10,13 @@ Backward, for the variance of ∂L/∂z_l when a unit-variance gradient is injec
 
     g_L = E[φ'(√q_L z)²],      g_l = σ_w² · E[φ'(√q_l z)²] · g_{l+1}
 
-The expectations over a standard normal are computed by Gauss–Hermite quadrature. Notebook 04
-writes the same recursion out in a few lines of numpy and checks it against this module.
+The expectations over a standard normal are one-dimensional integrals. Gauss–Hermite quadrature,
+the textbook rule, is exact for polynomials but poor where the integrand has a kink (ReLU, leaky
+ReLU, ELU and softsign at z = 0: 100 nodes put ELU's backward factor 2.5 % low, 30 % over 30
+layers) or a steep step (σ and tanh at large q). So the integral is split at 0 and each half-line
+is integrated by Gauss–Legendre on a few pieces bunched near 0: within 10⁻¹¹ of an adaptive
+reference for every activation in ACTIVATIONS and q from 10⁻⁴ to 5·10⁴ (checked in the tests).
+Notebook 04 writes the recursion out in a few lines of numpy and checks it against this module.
 """
 from __future__ import annotations
 
@@ -19,23 +24,32 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from numpy.polynomial.hermite_e import hermegauss
+from numpy.polynomial.legendre import leggauss
 
 from .activations import get_activation
 from .inits import get_init
 from .validation import check_float, check_int
 
-# An even number of nodes: none sits at z = 0, where ReLU's derivative jumps, and the rule is
-# symmetric, so E[step(z)] = 1/2 exactly. (With an odd count the node at 0 is lost from
-# E[φ'²] and the ReLU prediction drifts by a factor of four over twenty layers.)
-_NODES, _WEIGHTS = hermegauss(100)
-_WEIGHTS = _WEIGHTS / _WEIGHTS.sum()  # probabilists' Hermite weights → an expectation
+# Gauss–Legendre on the pieces [0, 0.02], [0.02, 0.2], [0.2, 1.5], [1.5, 12] of each half-line
+# (beyond 12 standard deviations the Gaussian weight is below 10⁻³¹), 24 nodes each.
+_EDGES = (0.0, 0.02, 0.2, 1.5, 12.0)
+
+
+def _half_line_rule(nodes_per_piece: int = 24):
+    x, w = leggauss(nodes_per_piece)
+    z = np.concatenate([a + (b - a) * (x + 1) / 2 for a, b in zip(_EDGES[:-1], _EDGES[1:])])
+    weights = np.concatenate([(b - a) / 2 * w for a, b in zip(_EDGES[:-1], _EDGES[1:])])
+    return z, weights * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
+
+
+_NODES, _WEIGHTS = _half_line_rule()
 
 
 def gaussian_expectation(f, variance: float) -> float:
-    """E[f(z)] for z ~ N(0, variance)."""
+    """E[f(z)] for z ~ N(0, variance): the two half-lines z > 0 and z < 0 integrated apart."""
+    scale = np.sqrt(variance)
     with np.errstate(all="ignore"):
-        return float(np.dot(_WEIGHTS, f(np.sqrt(variance) * _NODES)))
+        return float(np.dot(_WEIGHTS, f(scale * _NODES)) + np.dot(_WEIGHTS, f(-scale * _NODES)))
 
 
 @dataclass

@@ -56,3 +56,20 @@ def test_sigmoid_does_not_overflow_for_large_inputs():
 def test_unknown_activation_names_the_choices():
     with pytest.raises(ValueError, match="activation must be one of .*'tanh'.*got 'tahn'"):
         helpers.get_activation("tahn")
+
+
+@pytest.mark.parametrize("name", sorted(helpers.ACTIVATIONS))
+def test_the_recursions_gaussian_expectations_are_accurate(name):
+    """helpers.theory integrates against an adaptive reference (scipy's quad, split where the
+    integrands are steep): E[f²], E[f'²] and E[f] within 1e-9 over six decades of q."""
+    import math
+    from scipy.integrate import quad
+    from helpers.theory import gaussian_expectation
+    act = helpers.ACTIVATIONS[name]
+    pieces = [(0, 1e-3), (1e-3, 1e-2), (1e-2, 0.1), (0.1, 1), (1, 40)]
+    for q in [1e-3, 0.1, 1.0, 3.0, 30.0, 1e3]:
+        for f in (lambda z: act.function(z) ** 2, lambda z: act.derivative(z) ** 2, act.function):
+            g = lambda z: f(np.array(math.sqrt(q) * z)) * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+            reference = sum(quad(g, a, b, limit=200, epsabs=1e-15)[0] + quad(g, -b, -a, limit=200, epsabs=1e-15)[0]
+                            for a, b in pieces)
+            assert gaussian_expectation(f, q) == pytest.approx(reference, rel=1e-9, abs=1e-13), (q, f)
