@@ -2,15 +2,17 @@
 
 The maths is in the notebooks; this package holds what would distract from it. One module per
 idea: ``activations``, ``inits``, ``nets`` (the model builder), ``probe`` (one forward/backward
-pass, summarised per layer), ``data``, ``training``, ``plots``, ``figures`` (interactive figures
-defined once), ``widgets`` (the control panel), ``claims``, ``exercises`` and ``chapters`` (each
-notebook's figures and exercises).
+pass, summarised per layer), ``data``, ``training``, ``theory`` (the variance recursion),
+``plots`` (palette, style, per-layer plots), ``figures`` (interactive figures, specified once),
+``display`` (showing them: the control panel, the handout gallery), ``claims``, ``exercises`` and
+``chapters`` (each notebook's figures and exercises).
 """
 from .activations import ACTIVATIONS, Activation, get_activation
 from .claims import ClaimFailed, claim
 from .data import Dataset, adding_problem, digits, gaussian_batch, teacher
 from .exercises import EXERCISES, check
-from .figures import FIGURES, KNOBS, InteractiveFigure, interactive_figure, knob, show
+from .display import show
+from .figures import FIGURES, KNOBS, InteractiveFigure, interactive_figure, knob
 from .inits import INITS, get_init
 from .nets import MLP, mlp
 from .probe import Profile, profile

@@ -17,6 +17,7 @@ import contextlib
 import io
 import json
 import sys
+import math
 import time
 
 import numpy as np
@@ -36,13 +37,17 @@ def slider_of(figure):
     return next(((n, p) for n, p in figure.params.items() if isinstance(p, (IntParam, FloatParam))), None)
 
 
-def fresh_values(param, start, count):
+def fresh_values(param, start, count, grid=None):
     """``count`` distinct in-range values a drag from ``start`` passes through: first stepping up
     from ``start``, then (the lecturer grabs the slider again) stepping down from it. Every value
-    is new, so no cache of computed results can flatter the numbers."""
+    is new, so no cache of computed results can flatter the numbers. ``grid``: the values the
+    control can hold (a log slider's), stepped through in order."""
     from .figures import FloatParam
 
     def value(k):
+        if grid is not None:
+            index = grid.index(start) + k
+            return grid[index] if 0 <= index < len(grid) else math.inf
         if isinstance(param, FloatParam) and param.log:
             return start * 10 ** (k * param.step)
         return start + k * param.step
@@ -53,13 +58,20 @@ def fresh_values(param, start, count):
     return (up[:half] + down)[:count]
 
 
+def drag_values(panel, count):
+    """The values a drag of the panel's main slider passes through (see ``fresh_values``)."""
+    from .display.panel import control_values
+    name, param = slider_of(panel.figure)
+    return name, fresh_values(param, panel.values[name], count, control_values(panel.controls[name]))
+
+
 def time_panel(figure, setting, repeats):
-    from .widgets import ControlPanel
+    from .display.panel import ControlPanel
     _clear_caches()
     panel = ControlPanel(figure, **setting)
-    name, param = slider_of(figure)
+    name, values = drag_values(panel, repeats)
     times = []
-    for value in fresh_values(param, panel.values[name], repeats):
+    for value in values:
         start = time.perf_counter()
         panel.controls[name].value = value  # headless: the redraw happens inside this call
         times.append((time.perf_counter() - start) * 1000)

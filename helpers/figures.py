@@ -1,34 +1,36 @@
-"""Interactive figures, each defined once: a drawing function of named parameters, the range of
-each parameter, and a few named presets.
+"""Interactive figures, each *specified* once: a drawing function of named parameters, the range
+of each parameter, and a few named presets. Nothing here shows anything.
 
-From that one definition the same figure renders
-- live, with the control panel (``helpers.widgets``), when a notebook calls ``show(figure)``;
-- as a static gallery of its presets, each captioned with its values, in the HTML handouts
-  (``show`` does this when the environment variable ``HELPERS_STATIC`` is set);
-- headless in the tests and the latency benchmark (``figure.render(**params)``).
+A drawing function is plain matplotlib: ``draw(fig, **params)`` makes its axes with
+``fig.subplots(...)`` and draws with ``ax.plot``, ``ax.bar``, ``ax.legend``, ``fig.legend``,
+``ax.set_ylim``, mathtext titles, whatever it needs. From that one specification
+``helpers.display`` renders it
+
+- live, with the control panel, when a notebook calls ``helpers.show(name)``;
+- as a static gallery of its presets, each captioned with its values, in the HTML handouts;
+- headless, in the tests and the latency benchmark (``figure.render(**params)`` here).
 
 Every figure registers itself in ``FIGURES`` with the notebook it belongs to, so the handout
 builder and the benchmark find all of them without per-notebook code.
+
+Optionally a figure declares its *frame*: ``frame(values)`` returns, for each axes (in the
+order the figure creates them), the limits it should have, as ``{"xlim": …, "ylim": …}`` or
+``None``. Limits that depend on the parameters only hold still while a slider moves the data,
+which lets the live panel reuse the axes' drawing (it is correct without a frame, just slower).
 """
 from __future__ import annotations
 
-import base64
-import html
-import io
-import math
-import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from matplotlib.figure import Figure
-from PIL import Image
 
 from .activations import ACTIVATIONS
 from .inits import INITS
 from .plots import lecture_style, new_figure
-from .validation import check_choice
+from .validation import check_bool, check_choice, check_float, check_int
 
-STATIC_ENV = "HELPERS_STATIC"
+STATIC_ENV = "HELPERS_STATIC"  # set: show() renders galleries (the handout builder sets it)
 
 
 # --- parameters: what a control may take ---------------------------------------------------
@@ -42,9 +44,7 @@ class IntParam:
     label: str = ""
 
     def check(self, name, value):
-        if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
-            raise ValueError(f"{name} must be a whole number from {self.low} to {self.high}; got {value!r}")
-        return value
+        return check_int(name, value, self.low, self.high)
 
     def format(self, value):
         return str(value)
@@ -60,10 +60,7 @@ class FloatParam:
     label: str = ""
 
     def check(self, name, value):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok or not math.isfinite(value) or not self.low <= value <= self.high:
-            raise ValueError(f"{name} must be a number from {self.low:g} to {self.high:g}; got {value!r}")
-        return float(value)
+        return check_float(name, value, self.low, self.high)
 
     def format(self, value):
         return f"{value:.3g}"
@@ -76,9 +73,7 @@ class ChoiceParam:
     label: str = ""
 
     def check(self, name, value):
-        if value not in self.choices:
-            raise ValueError(f"{name} must be one of {', '.join(map(repr, self.choices))}; got {value!r}")
-        return value
+        return check_choice(name, value, self.choices)
 
     def format(self, value):
         return str(value)
@@ -90,9 +85,7 @@ class BoolParam:
     label: str = ""
 
     def check(self, name, value):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be True or False; got {value!r}")
-        return value
+        return check_bool(name, value)
 
     def format(self, value):
         return "on" if value else "off"
@@ -117,7 +110,7 @@ KNOBS: dict[str, Param] = {
 
 def knob(name: str, **changes) -> Param:
     """The course-wide knob ``name``, with some fields changed (e.g. ``high=30``)."""
-    return replace(KNOBS[name], **changes) if changes else KNOBS[name]
+    return replace(KNOBS[check_choice("knob", name, KNOBS)], **changes) if changes else KNOBS[name]
 
 
 # --- the figure definition -----------------------------------------------------------------
@@ -126,16 +119,18 @@ def knob(name: str, **changes) -> Param:
 class InteractiveFigure:
     name: str
     notebook: str  # e.g. "01_vanishing_gradients"
-    draw: Callable[..., None]  # draw(fig, **params) on a cleared figure
+    draw: Callable[..., None]  # draw(fig, **params) on an empty figure, in plain matplotlib
     params: dict[str, Param]
     presets: dict[str, dict]
     title: str = ""
     figsize: tuple = (10, 4.5)
     # The settings that cost the most to redraw, for the latency benchmark.
     expensive: dict = field(default_factory=dict)
-    # Which parameters matter for given values (default: all); the rest stay out of captions,
-    # e.g. a std slider that only applies to a custom init.
+    # Which parameters matter for given values (default: all); the rest stay out of captions
+    # and their controls are greyed out, e.g. a std slider that only applies to a custom init.
     relevant: Callable[[dict], list] | None = None
+    # Optional: the limits of each axes as a function of the parameters (see the module's doc).
+    frame: Callable[[dict], list] | None = None
 
     def __post_init__(self):
         for preset, values in self.presets.items():
@@ -157,30 +152,46 @@ class InteractiveFigure:
         full = {**self.defaults(), **values}
         return {name: self.params[name].check(name, value) for name, value in full.items()}
 
+    def preset(self, name: str) -> dict:
+        """Every parameter's value in preset ``name``: the preset's own values, defaults for
+        the rest (a preset is a complete setting, whatever was on the panel before)."""
+        return self.resolve(**self.presets[check_choice("preset", name, self.presets)])
+
+    def relevant_names(self, values: dict) -> list:
+        return self.relevant(values) if self.relevant else list(values)
+
     def caption(self, **values) -> str:
         """'depth 20 · tanh · std 0.01': the values that set the picture, for a gallery panel."""
         full = self.resolve(**values)
-        shown_names = self.relevant(full) if self.relevant else list(full)
         parts = []
-        for name, value in ((n, full[n]) for n in shown_names):
-            shown = self.params[name].format(value)
+        for name in self.relevant_names(full):
+            shown = self.params[name].format(full[name])
             label = self.params[name].label or name
             parts.append(shown if isinstance(self.params[name], ChoiceParam) else f"{label} {shown}")
         return " · ".join(parts)
 
+    def apply_frame(self, fig: Figure, values: dict) -> None:
+        """Set each axes' declared limits (when the figure declares a frame)."""
+        if self.frame is None:
+            return
+        for ax, limits in zip(fig.axes, self.frame(values)):
+            if limits:
+                if "xlim" in limits:
+                    ax.set_xlim(*limits["xlim"])
+                if "ylim" in limits:
+                    ax.set_ylim(*limits["ylim"])
+
     def render(self, fig: Figure | None = None, **values) -> Figure:
         """Draw with ``values`` (defaults for the rest) on ``fig`` (cleared) or a new figure."""
         full = self.resolve(**values)
-        fig = fig or new_figure(self.figsize)
-        if not hasattr(fig, "_course_grid"):
-            fig.clear()  # a draw that makes its own axes; plots.subplots reuses or clears them
+        if fig is None:
+            fig = new_figure(self.figsize)
+        else:
+            fig.clear()
         with lecture_style():  # the same picture whether or not the notebook called setup()
             self.draw(fig, **full)
+            self.apply_frame(fig, full)
         return fig
-
-    def gallery(self) -> list[tuple[str, dict, Figure]]:
-        return [(preset, self.resolve(**values), self.render(**values))
-                for preset, values in self.presets.items()]
 
 
 FIGURES: dict[str, InteractiveFigure] = {}
@@ -188,66 +199,19 @@ FIGURES: dict[str, InteractiveFigure] = {}
 
 def interactive_figure(*, notebook: str, params: dict[str, Param], presets: dict[str, dict],
                        title: str = "", figsize=(10, 4.5), expensive: dict | None = None,
-                       relevant: Callable[[dict], list] | None = None, name: str | None = None):
+                       relevant: Callable[[dict], list] | None = None,
+                       frame: Callable[[dict], list] | None = None, name: str | None = None):
     """Decorator: register ``draw(fig, **params)`` as an interactive figure."""
     def register(draw):
         figure = InteractiveFigure(name or draw.__name__, notebook, draw, dict(params),
-                                   dict(presets), title, figsize, dict(expensive or {}), relevant)
+                                   dict(presets), title, figsize, dict(expensive or {}), relevant, frame)
         FIGURES[figure.name] = figure
         return figure
     return register
 
 
-# --- showing it ----------------------------------------------------------------------------
-
-def png_bytes(fig: Figure, dpi: int | None = None, compress_level: int = 6) -> bytes:
-    """The figure as PNG: one draw of its Agg canvas, encoded by Pillow. (``savefig`` draws the
-    figure twice, and a live redraw cannot afford the second.)"""
-    if dpi is not None and dpi != fig.dpi:
-        fig.set_dpi(dpi)
-    with lecture_style():  # some of the style is read while drawing (e.g. how ticks are chosen)
-        fig.canvas.draw()
-    return canvas_png(fig, compress_level)
-
-
-def canvas_png(fig: Figure, compress_level: int = 6) -> bytes:
-    """What the figure's Agg canvas holds now, as PNG, without drawing anything."""
-    width, height = fig.canvas.get_width_height(physical=True)
-    rgba = Image.frombuffer("RGBA", (width, height), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    image = rgba.convert("RGB")  # the figures are opaque: a quarter less to filter and compress
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=compress_level)
-    return buffer.getvalue()
-
-
-class Gallery:
-    """The static form of a figure: one captioned panel per preset (what a handout shows)."""
-
-    def __init__(self, figure: InteractiveFigure, dpi: int = 80):
-        self.figure = figure
-        self.panels = [(preset, figure.caption(**values), png_bytes(fig, dpi))
-                       for preset, values, fig in figure.gallery()]
-
-    def _repr_html_(self):
-        items = "".join(
-            f'<figure class="gallery-panel"><img alt="{html.escape(caption)}" '
-            f'src="data:image/png;base64,{base64.b64encode(png).decode()}"/>'
-            f"<figcaption><b>{html.escape(preset)}</b> — {html.escape(caption)}</figcaption></figure>"
-            for preset, caption, png in self.panels)
-        title = html.escape(self.figure.title or self.figure.name)
-        return (f'<div class="gallery-block" data-figure="{html.escape(self.figure.name)}">'
-                f'<p class="gallery-title">{title} (interactive in the notebook; here, its presets)</p>'
-                f'<div class="gallery">{items}</div></div>')
-
-    def __repr__(self):
-        return f"Gallery of {self.figure.name}: " + "; ".join(p for p, _, _ in self.panels)
-
-
-def show(figure: InteractiveFigure | str, **initial):
-    """The figure with its control panel, live; or, in a handout build, its preset gallery."""
-    if isinstance(figure, str):
-        figure = FIGURES[check_choice("figure", figure, sorted(FIGURES))]
-    if os.environ.get(STATIC_ENV):
-        return Gallery(figure)
-    from .widgets import ControlPanel  # ipywidgets only where a live panel is wanted
-    return ControlPanel(figure, **initial)
+def get_figure(figure: InteractiveFigure | str) -> InteractiveFigure:
+    """The registered figure ``figure`` (a name), or ``figure`` itself."""
+    if isinstance(figure, InteractiveFigure):
+        return figure
+    return FIGURES[check_choice("figure", figure, sorted(FIGURES))]

@@ -15,23 +15,23 @@ from collections.abc import Mapping, Sequence
 import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.collections import PolyCollection
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import MaxNLocator
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 COLORS = {
     # activations
     "sigmoid": "#D55E00", "tanh": "#0072B2", "relu": "#009E73", "leaky_relu": "#56B4E9",
-    "elu": "#CC79A7", "gelu": "#E69F00", "softsign": "#000000", "identity": "#999999",
+    "elu": "#CC79A7", "gelu": "#000000", "softsign": "#E69F00", "identity": "#999999",
     # inits
     "zeros": "#999999", "small": "#D55E00", "standard": "#E69F00", "xavier_uniform": "#0072B2",
     "xavier_normal": "#0072B2", "lecun_normal": "#56B4E9", "he_uniform": "#009E73",
     "he_normal": "#009E73", "orthogonal": "#CC79A7",
     # roles
-    "measured": "#0072B2", "predicted": "#000000", "diverged": "#D55E00",
+    "measured": "#0072B2", "predicted": "#666666", "diverged": "#A50026",
+    "saturated": "#BBBBBB", "dead": "#444444",
 }
 LINESTYLES = ["-", "--", "-.", ":"]
 LAYER_CMAP = "viridis"  # first hidden layer dark, last layer yellow, in every chapter
@@ -46,9 +46,18 @@ LECTURE_STYLE = {
     # Titles sit just above the axes. (With the default, None, matplotlib measures every tick
     # label to dodge decorations our axes do not have: 15 ms of each live redraw.)
     "axes.titley": 1.0,
-    # Grid and ticks beneath the data (spines too, in subplots): the order in which the live
-    # panel composes its layers, so that its frames equal a full draw.
+    # Limits end on ticks, so an axis's top tick label sits at the axes' top corner: room for
+    # half of it between the axes and its title.
+    "axes.titlepad": 11.0,
+    # Grid and ticks beneath the data (the live panel puts the spines there too): the order in
+    # which it composes its frames, so that they equal a full draw.
     "axes.axisbelow": True,
+    # Autoscaled limits end on tick positions (whole decades on a log axis): the frame holds
+    # still while a slider moves the data a little, and every axis starts and ends labelled.
+    "axes.autolimit_mode": "round_numbers",
+    # Side padding for constrained layout, which lets an axis's last tick label overhang the
+    # axes: with limits ending on ticks, half a label width must fit beside the outer panels.
+    "figure.constrained_layout.w_pad": 0.15,
     # Unhinted glyphs: indistinguishable at these sizes, and a quarter of a redraw faster
     # (matplotlib draws text glyph by glyph, and text is most of what a redraw draws).
     "text.hinting": "none",
@@ -72,80 +81,6 @@ def lecture_style():
     return mpl.rc_context(LECTURE_STYLE)
 
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def _decade_label(value, _position) -> str:
-    """10⁻³ as plain text: the same label as matplotlib's, without a mathtext parse per tick."""
-    if value <= 0 or not np.isfinite(value):
-        return ""
-    exponent = np.log10(value)
-    if abs(exponent - round(exponent)) > 1e-9:
-        return ""
-    return "1" if round(exponent) == 0 else "10" + str(int(round(exponent))).translate(_SUPERSCRIPT)
-
-
-def log_scale(ax: Axes, axis: str = "y") -> None:
-    """A log axis with labelled decades and no minor ticks: minor ticks add nothing a lecture
-    hall can read, and drawing them costs more than the rest of a live redraw together."""
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
-    target.set_major_locator(LogLocator(numticks=6))
-    target.set_minor_locator(NullLocator())
-    target.set_major_formatter(FuncFormatter(_decade_label))
-
-
-def snap_log_limits(ax: Axes, axis: str = "y", values=None) -> None:
-    """Fit a log axis to ``values`` (default: everything plotted in ``ax`` so far), ending on
-    whole decades, in steps of decades that grow with the span (1 for up to 6 decades, 2 up
-    to 12, 3, 5, 10, …).
-
-    The panel then shows at least one decade (±10 % scatter does not look like a trend), loses
-    at most about a third of its length to padding, and keeps its limits while a slider moves
-    the data by less than a step: the live panel's cached background stays valid."""
-    if values is None:
-        data = ax.dataLim  # all artists so far, autoscaled or not
-        low, high = (data.minposy, data.y1) if axis == "y" else (data.minposx, data.x1)
-    else:
-        values = np.asarray(values, dtype=float)
-        values = values[np.isfinite(values) & (values > 0)]
-        low, high = (values.min(), values.max()) if len(values) else (np.nan, np.nan)
-    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
-        return
-    low, high = np.log10(low), np.log10(high)
-    # Round steps, so that most spans pick the same step and a nudge of the data does not
-    # change it: at most six steps across the panel.
-    step = next((s for s in (1, 2, 3, 5, 10, 20, 50) if high - low <= 6 * s), 100)
-    bottom, top = step * np.floor(low / step), step * np.ceil(high / step)
-    (ax.set_ylim if axis == "y" else ax.set_xlim)(10.0 ** bottom, 10.0 ** max(top, bottom + 1))
-
-
-FRAME_STEPS = (1, 2, 4, 6, 8)
-
-
-def frame_edge(value: float) -> float:
-    """The edge of a frame that holds ``value`` (> 0): the smallest of 1, 2, 4, 6, 8 × a power
-    of ten at or above it. While a range slider moves in small steps the frame then changes
-    only now and then, and the curves grow inside it, filling at least 60 % of it below 10 (as
-    ``layer_axis`` does for depth; the live panel redraws the axes only when the frame
-    changes, and a redrawn frame is ~40 ms of text)."""
-    decade = 10.0 ** math.floor(math.log10(value))
-    return next(step * decade for step in (*FRAME_STEPS, 10) if step * decade >= value * (1 - 1e-12))
-
-
-def reserve_frame(ax: Axes, half_width: float, functions, samples: int = 801) -> None:
-    """Make ``ax`` autoscale as if it also drew each of ``functions`` over ±frame_edge(half_width)
-    (they are not drawn), with a hair of room above and below. Curves drawn over ±half_width lie
-    within these and never move the limits, so the axes change only when the frame edge does:
-    the curves grow inside a frame a little wider than the range."""
-    edge = frame_edge(half_width)
-    x = np.linspace(-edge, edge, samples)
-    ys = np.array([f(x) for f in functions], dtype=float)
-    low, high = np.nanmin(ys), np.nanmax(ys)
-    room = 0.005 * (high - low)
-    ax.update_datalim([(-edge, low - room), (edge, high + room)])
-
-
 def color_of(name: str, index: int = 0) -> str:
     return COLORS.get(str(name), OKABE_ITO[index % len(OKABE_ITO)])
 
@@ -164,53 +99,30 @@ def new_figure(figsize=None, dpi=None) -> Figure:
     return fig
 
 
-def subplots(fig: Figure, nrows: int = 1, ncols: int = 1, **kwargs):
-    """``fig.subplots(nrows, ncols, **kwargs)``, except that a figure that already has this grid
-    gets its axes back, emptied of their artists but keeping their axis and tick objects.
-
-    Interactive figures draw through this: creating axes and their ticks anew was 40 % of a
-    live redraw. Returns what ``fig.subplots`` returns (one Axes, or an array of them)."""
-    key = (nrows, ncols, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
-    cached = getattr(fig, "_course_grid", None)
-    if cached is not None and cached[0] == key and all(ax.figure is fig for ax in np.ravel(cached[1])):
-        for ax in np.ravel(cached[1]):
-            _empty(ax)
-        if fig._suptitle is not None:
-            fig._suptitle.set_text("")
-        for legend in list(fig.legends):
-            legend.remove()
-        return cached[1]
-    fig.clear()
-    axes = fig.subplots(nrows, ncols, **kwargs)
-    for ax in np.ravel(axes):
-        # At most ~5 labelled ticks per axis: readable from the back row, and every tick
-        # label is text that a live redraw has to lay out.
-        ax.locator_params(nbins=5)
-        for spine in ax.spines.values():
-            spine.set_zorder(0.5)
-    fig._course_grid = (key, axes)
-    return axes
+def layer_limits(count: int) -> tuple[float, float]:
+    """Limits for an axis of items 1..count (layers, neurons): to the next multiple of 5, so
+    that the axis holds still for five steps of a depth slider and never shows layer 0 or −10."""
+    return 0.5, 5 * math.ceil(max(count, 1) / 5) + 0.5
 
 
-def legend_below(ax: Axes, **kwargs):
-    """The legend of what ``ax`` draws, in a row beneath the figure: for a figure of one panel,
-    or of a row of panels that all draw the same things. There it hides no data, and, outside
-    every axes, a live panel pastes its pixels from the last redraw instead of drawing it anew
-    (a legend inside the axes is ~8 ms of every redraw; ``helpers.layers``)."""
-    handles, labels = ax.get_legend_handles_labels()
-    return ax.figure.legend(handles, labels, loc="outside lower center", ncols=len(labels),
-                            frameon=False, **kwargs)
+def round_up(value: float) -> float:
+    """The smallest of 1, 2, 4, 6, 8 × 10ᵏ at or above ``value`` (> 0): an edge for a frame that
+    must hold ``value`` and change only now and then as ``value`` grows."""
+    decade = 10.0 ** math.floor(math.log10(value))
+    return next(step * decade for step in (1, 2, 4, 6, 8, 10) if step * decade >= value * (1 - 1e-12))
 
 
-def _empty(ax: Axes) -> None:
-    for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts, *ax.images]:
-        artist.remove()
-    ax.containers.clear()
-    if ax.get_legend() is not None:
-        ax.get_legend().remove()
-    ax.set_title("")
-    ax.set_autoscale_on(True)  # a set_xlim/set_ylim in the last draw had switched it off
-    ax.relim()
+def _snap_log_limits(ax: Axes) -> None:
+    """A log y axis over everything drawn so far, ending on whole decades in steps that grow with
+    the span (1 decade for up to 6, then 2, 3, 5, 10, …): at least one decade shown, at most a
+    third lost to padding, and limits that hold still while a slider nudges the data."""
+    low, high = ax.dataLim.minposy, ax.dataLim.y1
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low <= high):
+        return
+    low, high = np.log10(low), np.log10(high)
+    step = next((s for s in (1, 2, 3, 5, 10, 20, 50) if high - low <= 6 * s), 100)
+    bottom, top = step * np.floor(low / step), step * np.ceil(high / step)
+    ax.set_ylim(10.0 ** bottom, 10.0 ** max(top, bottom + 1))
 
 
 def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=True,
@@ -227,52 +139,16 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
         ax.plot(bad, np.full(len(bad), top), "x", color=COLORS["diverged"], markersize=10,
                 label="non-finite (overflow)")
     if log:
-        log_scale(ax)
-        snap_log_limits(ax)
-        if not finite.any() and np.isfinite(values).all():
+        ax.set_yscale("log")
+        _snap_log_limits(ax)
+        if not finite.any() and np.isfinite(values).all() and not ax.texts:
             # A log axis cannot show 0: say so instead of leaving the panel blank.
             ax.text(0.5, 0.5, "all values are 0:\nnothing reaches these layers", ha="center",
                     va="center", transform=ax.transAxes, color=COLORS["diverged"], fontsize=13)
     if ylabel:
         ax.set_ylabel(ylabel)
-    layer_axis(ax, len(values), "hidden layer (1 = nearest the input)")
-
-
-def layer_axis_end(count: int) -> int:
-    """The last item a layer axis shows for ``count`` items: ``count`` rounded up to a multiple
-    of 5 (and at least 5: a chain of one to five neurons is drawn in the same frame)."""
-    return 5 * math.ceil(max(count, 1) / 5)
-
-
-def layer_axis(ax: Axes, count: int, label: str) -> None:
-    """An x axis for items 1..count (layers, neurons) whose length moves in steps of 5.
-
-    While a depth slider moves, the axis (and the live panel's cached background with it) then
-    stays put for five steps at a time, and the curve visibly grows inside a fixed frame."""
-    end = layer_axis_end(count)
-    ax.set_xlim(0.5, end + 0.5)
-    step = next((s for s in (1, 2, 5, 10, 20, 50, 100, 200, 500) if end / s <= 6), end)
-    ax.set_xticks(np.arange(step, end + 1, step))  # 1, 2, 3 … or 5, 10, 15 … (at most 6)
-    ax.set_xlabel(label)
-
-
-def bars(ax: Axes, positions, lengths, *, width=0.8, color=None, hatch=None, label=None,
-         horizontal: bool = False) -> None:
-    """Bars from 0 to each length, centred on ``positions`` (upright, or ``horizontal``), as one
-    artist (a PolyCollection): ~1 ms on a live redraw where ``ax.bar``, one patch per bar,
-    takes ~8 for eight bars and ~30 for thirty. Non-finite lengths are left out; on a log axis
-    the bars start at its edge."""
-    colors = color if isinstance(color, (list, tuple)) else [color or OKABE_ITO[0]] * len(positions)
-    kept = [(p, n, c) for p, n, c in zip(positions, lengths, colors) if np.isfinite(n)]
-    rectangles = [[(0, p - width / 2), (n, p - width / 2), (n, p + width / 2), (0, p + width / 2)]
-                  for p, n, _ in kept]
-    if not horizontal:
-        rectangles = [[(y, x) for x, y in corners] for corners in rectangles]
-    collection = PolyCollection(rectangles, facecolors=[c for _, _, c in kept], edgecolors="none",
-                                hatch=hatch, label=label)
-    # Like ax.bar: no autoscale margin below the bars' base.
-    (collection.sticky_edges.x if horizontal else collection.sticky_edges.y).append(0)
-    ax.add_collection(collection)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
+    ax.set_xlabel("hidden layer (1 = nearest the input)")
 
 
 def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], *, bins=60,
@@ -316,7 +192,7 @@ def training_curves(ax: Axes, runs: Mapping[str, object], *, log=False, colors=N
         if run.diverged_at is not None:
             mark_diverged(ax, run.diverged_at)
     if log:
-        log_scale(ax)
+        ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel("training loss (cross-entropy)")
     ax.legend()

@@ -32,7 +32,13 @@ def check_float(name: str, value, low: float, high: float = math.inf, *, low_inc
     except (TypeError, ValueError):
         number = math.nan
     above = number >= low if low_inclusive else number > low
-    if isinstance(value, bool) or not (above and number <= high):
+    if isinstance(value, (bool, str)) or not (above and number <= high):
         left = "[" if low_inclusive else "("
         raise ValueError(f"{name} must be a number in {left}{low}, {high}]; got {value!r}")
     return number
+
+
+def check_bool(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return value

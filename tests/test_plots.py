@@ -51,38 +51,3 @@ def test_a_figure_draws_an_activation_in_that_activations_colour(name, activatio
     others = {to_rgb(plots.COLORS[a]) for a in ("sigmoid", "tanh", "relu") if a != activation}
     lines = {to_rgb(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
     assert not (lines & others) or name == "compare_activations", f"{name} borrows another activation's colour"
-
-
-def test_log_axes_label_decades_in_plain_text():
-    from helpers.plots import _decade_label
-    assert [_decade_label(v, None) for v in (1e-3, 1.0, 1e12, 3e-3)] == ["10⁻³", "1", "10¹²", ""]
-
-
-def test_bars_draw_finite_lengths_from_zero_in_either_orientation():
-    ax = plots.new_figure().subplots()
-    plots.bars(ax, [1, 2, 3], [0.5, np.nan, 2.0], width=0.5)
-    upright = ax.collections[-1].get_paths()
-    assert len(upright) == 2  # the NaN bar is left out
-    np.testing.assert_allclose(upright[1].vertices[:4], [[2.75, 0], [2.75, 2], [3.25, 2], [3.25, 0]])
-    assert ax.get_ylim()[0] == 0  # no margin below the base, as with ax.bar
-    plots.bars(ax, [1], [4.0], width=0.5, horizontal=True)
-    np.testing.assert_allclose(ax.collections[-1].get_paths()[0].vertices[:4],
-                               [[0, 0.75], [4, 0.75], [4, 1.25], [0, 1.25]])
-
-
-def test_frame_edges_hold_still_between_round_values_and_always_hold_the_value():
-    assert [plots.frame_edge(v) for v in (1, 1.5, 2, 2.5, 4, 4.5, 6.5, 8.5, 10, 12, 0.3)] == \
-           [1, 2, 2, 4, 4, 6, 8, 10, 10, 20, 0.4]
-    assert all(plots.frame_edge(v) >= v for v in np.linspace(0.01, 100, 997))
-
-
-def test_reserve_frame_sets_limits_that_the_curves_drawn_inside_it_do_not_move():
-    limits = []
-    for shown in (6, 5, 4.5):  # curves over ±6, ±5, ±4.5: all in the frame ±6
-        ax = plots.new_figure().subplots()
-        plots.reserve_frame(ax, shown, [np.tanh])
-        z = np.linspace(-shown, shown, 101)
-        ax.plot(z, np.tanh(z))
-        limits.append((ax.get_xlim(), ax.get_ylim()))
-    assert limits[0] == limits[1] == limits[2]
-    assert limits[0][0][0] < -6 and limits[0][1][1] > 1

@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, bars, legend_below, log_scale, reserve_frame, snap_log_limits, subplots
+from ..plots import COLORS, round_up
 from ..probe import profile_fresh_mlp
 from ..theory import gradient_ratio, weight_variance_gain
 
@@ -20,6 +20,17 @@ def matched_init(activation: str) -> str:
     return "he_normal" if activation in RECTIFIERS else "xavier_normal"
 
 
+def _z_frame(functions, z_range) -> dict:
+    """Limits that depend on the parameters only: z over ±(z_range rounded up to 1, 2, 4, 6, 8 ×
+    10ᵏ), and the functions' values over that whole stretch. The curves grow inside a frame that
+    changes only now and then while the z-range slider moves."""
+    edge = round_up(z_range)
+    z = np.linspace(-edge, edge, 801)
+    values = np.concatenate([f(z) for f in functions])
+    room = 0.05 * (values.max() - values.min())
+    return {"xlim": (-edge, edge), "ylim": (values.min() - room, values.max() + room)}
+
+
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Two activations and their slopes",
@@ -30,22 +41,22 @@ def matched_init(activation: str) -> str:
              "ReLU vs leaky ReLU": {"first": "relu", "second": "leaky_relu"},
              "ELU vs GELU": {"first": "elu", "second": "gelu"},
              "tanh vs softsign": {"first": "tanh", "second": "softsign"}},
+    frame=lambda v: [_z_frame([ACTIVATIONS[v[n]].function for n in ("first", "second")], v["z_range"]),
+                     _z_frame([ACTIVATIONS[v[n]].derivative for n in ("first", "second")], v["z_range"])],
 )
 def compare_activations(fig, first, second, z_range):
     z = np.linspace(-z_range, z_range, 801)
-    left, right = subplots(fig, 1, 2)
+    left, right = fig.subplots(1, 2)
     for name, style in [(first, "-"), (second, "--")]:
         act = ACTIVATIONS[name]
         left.plot(z, act.function(z), color=COLORS[name], linestyle=style, label=name)
         right.plot(z, act.derivative(z), color=COLORS[name], linestyle=style, label=name)
-    reserve_frame(left, z_range, [ACTIVATIONS[n].function for n in (first, second)])
-    reserve_frame(right, z_range, [ACTIVATIONS[n].derivative for n in (first, second)])
     left.set_title("f(z)")
     right.set_title("f′(z): what back-propagation multiplies by")
     right.axhline(1, color="gray", linewidth=1, linestyle=":")
     for ax in (left, right):
         ax.set_xlabel("pre-activation z")
-    legend_below(left)  # both panels show the same two activations
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
 
 
 def depth_profile(activation: str, depth: int, init: str, width: int = 32, seed: int = 0):
@@ -69,6 +80,13 @@ def gradient_ratios(profiles) -> np.ndarray:
         return np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in profiles])
 
 
+def _decades_around(values) -> tuple:
+    """The smallest whole-decade interval that holds every positive finite value."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values) & (values > 0)]
+    return 10.0 ** np.floor(np.log10(values.min())), 10.0 ** np.ceil(np.log10(values.max()))
+
+
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Every activation at one depth",
@@ -83,36 +101,34 @@ def activation_depth_sweep(fig, depth, init):
     names = list(ACTIVATIONS)
     results = sweep_profiles(depth, init)
     ratios = gradient_ratios(results)
-    left, right = subplots(fig, 1, 2, width_ratios=[3, 2])
-    y = np.arange(len(names))
-    bars(left, y, np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan),
-         color=[COLORS[n] for n in names], horizontal=True)
-    log_scale(left, "x")
-    # The frame also holds the ratios of the deepest network the slider reaches, so that
-    # dragging the depth slider grows the bars inside a fixed frame, as the lecturer wants to
-    # show; and the live panel redraws only the bars, not the axes (helpers.layers).
+
     def predicted_at(layers):
         return [gradient_ratio(layers, n, weight_variance_gain(matched_init(n) if init == "matched" else init, 32))
                 for n in names]
+
     predicted = predicted_at(depth)
-    reachable = np.concatenate([gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init)), predicted_at(SWEEP_DEPTHS[1])])
-    snap_log_limits(left, "x", np.concatenate([ratios, predicted, reachable, [0.1, 10]]))  # and the ×10 band
+    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    y = np.arange(len(names))
+    shown = np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan)
+    left.barh(y, shown, color=[COLORS[n] for n in names], log=True)
     left.plot(predicted, y, "D", color="black", markersize=7, linestyle="", label="predicted (recursion)")
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15)
-    # Labels above the panels, not legends inside them: outside the axes, the live panel
-    # reuses their pixels from one redraw to the next (helpers.layers).
+    # The frame also holds what the deepest network the slider reaches gives, so that dragging
+    # the depth slider grows the bars inside a fixed frame.
+    reachable = np.concatenate([gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init)), predicted_at(SWEEP_DEPTHS[1])])
+    left.set_xlim(*_decades_around(np.concatenate([shown, predicted, reachable, [0.1, 10]])))
     left.text(1, 1.02, "grey: within ×10   ◆ predicted", transform=left.get_xaxis_transform(), ha="center",
               va="bottom", fontsize=10)
     left.set_yticks(y, names)
-    left.yaxis.set_inverted(True)  # (invert_yaxis would toggle on a reused axes)
+    left.invert_yaxis()
     left.set_xlabel("gradient at layer 1 ÷ at the last layer")
     saturated = [np.nanmean(r.saturated_fraction) for r in results]
     dead = [np.nanmean(r.dead_fraction) for r in results]
-    bars(right, y - 0.2, saturated, width=0.4, color="gray", label="saturated", horizontal=True)
-    bars(right, y + 0.2, dead, width=0.4, color=COLORS["diverged"], hatch="//", label="dead", horizontal=True)
+    right.barh(y - 0.2, saturated, height=0.4, color=COLORS["saturated"], label="saturated")
+    right.barh(y + 0.2, dead, height=0.4, color=COLORS["dead"], hatch="//", label="dead")
     right.set_yticks(y, [])
-    right.yaxis.set_inverted(True)
+    right.invert_yaxis()
     right.set_xlim(0, 1)
     right.set_xlabel("fraction of units")
     right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=10, frameon=False)

@@ -8,8 +8,7 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import (COLORS, bars, layer_axis, layer_axis_end, layer_colors, legend_below, log_scale,
-                     snap_log_limits, subplots)
+from ..plots import COLORS, layer_colors, layer_limits
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
@@ -38,6 +37,23 @@ def chain_gradients(weights, biases, a0: float = 1.0, target: float = 0.0):
     return slopes * weights, grads
 
 
+def _decades(values) -> tuple:
+    values = np.abs(np.asarray(values, dtype=float))
+    values = values[np.isfinite(values) & (values > 0)]
+    low, high = np.log10(values.min()), np.log10(values.max())
+    return 10.0 ** np.floor(low), 10.0 ** max(np.ceil(high), np.floor(low) + 1)
+
+
+def _chain_frame(v):
+    """Limits from the parameters alone: the longest chain on this stretch of the neuron axis
+    (a few µs), in whole decades, so that dragging the depth grows the bars and the curve inside
+    a fixed frame."""
+    end = int(layer_limits(v["depth"])[1])
+    factors, grads = chain_gradients(np.full(end, v["weight"]), np.full(end, v["bias"]))
+    return [{"xlim": layer_limits(v["depth"]), "ylim": _decades([*factors, 1.0, v["weight"] / 4])},
+            {"xlim": layer_limits(v["depth"]), "ylim": _decades(grads)}]
+
+
 @interactive_figure(
     notebook=NOTEBOOK,
     title="The chain-rule product as the chain grows",
@@ -49,33 +65,29 @@ def chain_gradients(weights, biases, a0: float = 1.0, target: float = 0.0):
              "w = 8, b = −4 (pushed into the tails)": {"depth": 8, "weight": 8.0, "bias": -4.0},
              "w = 8, b = 0 (saturated)": {"depth": 8, "weight": 8.0, "bias": 0.0}},
     expensive={"depth": 30},
+    frame=_chain_frame,
 )
 def chain_product(fig, depth, weight, bias):
     factors, grads = chain_gradients(np.full(depth, weight), np.full(depth, bias))
-    left, right = subplots(fig, 1, 2)
+    left, right = fig.subplots(1, 2)
     neurons = np.arange(1, depth + 1)
-    bars(left, neurons, np.abs(factors), color=layer_colors(depth))
+    # A log axis: a factor of 10⁻⁴ is as visible as one of 2, and products are what matter.
+    left.bar(neurons, np.abs(factors), color=layer_colors(depth), log=True)
     left.axhline(1, color="black", linestyle="--", linewidth=1.5, label="|factor| = 1")
     left.axhline(weight / 4, color=COLORS["sigmoid"], linestyle=":", label="bound w/4")
-    layer_axis(left, depth, "neuron k")
+    left.set_xlabel("neuron k")
     left.set_ylabel(r"$|\sigma'(z_k)\, w_k|$")
     left.set_title("one factor per neuron")
-    legend_below(left)
     magnitude = np.abs(grads)
     right.plot(neurons, np.where(magnitude > 0, magnitude, np.nan), "o-", color=COLORS["sigmoid"])
-    log_scale(right)
-    # The frame of the longest chain on this stretch of the neuron axis (a few µs to compute),
-    # so that dragging the depth slider grows the curve inside a fixed frame.
-    _, longest = chain_gradients(np.full(layer_axis_end(depth), weight), np.full(layer_axis_end(depth), bias))
-    snap_log_limits(right, values=np.abs(np.concatenate([grads, longest])))
-    layer_axis(right, depth, "neuron k")
+    right.set_yscale("log")
+    right.set_xlabel("neuron k")
     right.set_ylabel(r"$|\partial J / \partial b_k|$")
     ratio = magnitude[0] / magnitude[-1] if magnitude[-1] > 0 else math.nan
-    # Plain text, not mathtext: a title that changes on every redraw would be parsed anew each
-    # time (25 ms, a quarter of a live redraw).
     last = str(depth).translate(SUBSCRIPT_DIGITS)
     right.set_title(f"∂J/∂b₁ = {ratio:.2g} × ∂J/∂b{last}")
     fig.suptitle(f"{depth} sigmoid neurons, w = {weight:.3g}, b = {bias:.3g}")
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=2, frameon=False)
 
 
 @exercise("00.1", "In a chain of 4 sigmoid neurons whose weights all have |w| ≤ 1, what is the "

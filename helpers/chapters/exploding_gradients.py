@@ -8,7 +8,7 @@ import torch
 
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, OKABE_ITO, legend_below, log_scale, per_layer, subplots
+from ..plots import COLORS, layer_limits, per_layer
 from ..probe import profile_fresh_mlp
 from ..seeding import generator as random_stream, seeded_cache
 
@@ -44,6 +44,13 @@ def critical_scale(width: int) -> float:
     return math.exp(-per_factor)
 
 
+def _product_frame(values):
+    """Limits that depend on the number of factors only: while the scale slider moves, the curves
+    swing through a fixed frame (and may leave it; the title gives the number)."""
+    span = max(2, math.ceil(values["factors"] / 10))
+    return [{"xlim": layer_limits(values["factors"]), "ylim": (10.0**-span, 10.0**span)}]
+
+
 @interactive_figure(
     notebook=NOTEBOOK,
     title="The norm of a product of random matrices",
@@ -53,24 +60,21 @@ def critical_scale(width: int) -> float:
     presets={"s = 0.9: vanishes": {"scale": 0.9}, "s = 1: critical": {"scale": 1.0},
              "s = 1.1: explodes": {"scale": 1.1}},
     expensive={"width": 256, "factors": MAX_FACTORS},
+    frame=_product_frame,
 )
 def matrix_product_norm(fig, scale, factors, width):
     logs = unit_scale_log_norms(width)[:, :factors] + np.arange(1, factors + 1) * math.log(scale)
     k = np.arange(1, factors + 1)
-    ax = subplots(fig)
+    ax = fig.subplots()
     for row in logs:
         ax.plot(k, np.exp(row), color=COLORS["measured"], alpha=0.3, linewidth=1)
     ax.plot(k, np.exp(np.median(logs, axis=0)), color=COLORS["measured"], label="median of 10 draws")
     ax.plot(k, scale ** k.astype(float), color=COLORS["predicted"], linestyle="--", label="$s^L$")
-    log_scale(ax)
-    # A frame that depends on L only: while the scale slider moves, the curves swing through a
-    # fixed frame (and may leave it, the title gives the number) instead of the frame chasing them.
-    span = max(2, math.ceil(factors / 10))
-    ax.set_ylim(10.0**-span, 10.0**span)
+    ax.set_yscale("log")
     ax.axhline(1, color="gray", linewidth=1)
     ax.set_xlabel("number of factors L")
     ax.set_ylabel(r"$\|W_L \cdots W_1 x\| \,/\, \|x\|$")
-    legend_below(ax)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
     final = math.exp(np.median(logs[:, -1]))
     ax.set_title(f"s = {scale:.3g}: after {factors} factors the norm is ×{final:.2g}"
                  f"  (critical s ≈ {critical_scale(width):.3f} at width {width})")
@@ -92,14 +96,14 @@ def gain_profile(depth: int, width: int, activation: str, gain: float):
              "ReLU, gain 2": {"activation": "relu", "gain": 2.0},
              "ReLU, gain 10, 50 layers: overflow": {"activation": "relu", "gain": 10.0, "depth": 50}},
     expensive={"depth": 50, "width": 128},
+    frame=lambda v: [{"xlim": layer_limits(v["depth"])}] * 2,
 )
 def exploding_gradient_flow(fig, depth, width, activation, gain):
     result = gain_profile(depth, width, activation, gain)
-    left, right = subplots(fig, 1, 2)
-    per_layer(left, result.activation_std, color=COLORS.get(activation, OKABE_ITO[0]),
-              ylabel="std of the activations")
+    left, right = fig.subplots(1, 2)
+    per_layer(left, result.activation_std, color=COLORS[activation], ylabel="std of the activations")
     left.set_title("forward: activations")
-    per_layer(right, result.grad_std, color=COLORS.get(activation, OKABE_ITO[0]), linestyle="--",
+    per_layer(right, result.grad_std, color=COLORS[activation], linestyle="--",
               ylabel=r"std of $\partial L/\partial z$")
     right.set_title("backward: gradients")
     if result.finite:

@@ -6,7 +6,8 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, legend_below, per_layer, reserve_frame, subplots
+from ..chapters.activation_functions import _z_frame
+from ..plots import COLORS, layer_limits, per_layer
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "01_vanishing_gradients"
@@ -20,22 +21,21 @@ PROBE_BATCH = 128
             "z_range": FloatParam(1.0, 20.0, 6.0, log=False, step=0.5, label="z range ±")},
     presets={"sigmoid": {"activation": "sigmoid"}, "tanh": {"activation": "tanh"},
              "relu": {"activation": "relu"}},
+    frame=lambda v: [_z_frame([ACTIVATIONS[v["activation"]].function, ACTIVATIONS[v["activation"]].derivative],
+                              v["z_range"])],
 )
 def activation_and_derivative(fig, activation, z_range):
     act = ACTIVATIONS[activation]
     z = np.linspace(-z_range, z_range, 801)
-    ax = subplots(fig)
+    ax = fig.subplots()
     ax.plot(z, act.function(z), color=COLORS[activation], label=f"{activation}(z)")
-    ax.plot(z, act.derivative(z), color=COLORS[activation], linestyle="--", label=f"{activation}'(z)")
-    reserve_frame(ax, z_range, [act.function, act.derivative])
-    peak = z[np.argmax(act.derivative(z))]
+    ax.plot(z, act.derivative(z), color=COLORS[activation], linestyle="--",
+            label=f"{activation}′(z), at most {act.peak_derivative:.3g}")
     ax.axhline(act.peak_derivative, color="gray", linestyle=":", linewidth=1.5)
-    ax.annotate(f"peak slope {act.peak_derivative:.3g}", xy=(peak, act.peak_derivative),
-                xytext=(10, 10), textcoords="offset points", fontsize=12)
     ax.set_xlabel("pre-activation z")
     ax.set_ylabel("value")
     ax.set_title(f"{activation}: the slope never exceeds {act.peak_derivative:.3g}")
-    legend_below(ax)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
 
 
 def gradient_profile(depth: int, width: int, activation: str, init: str, seed: int = 0):
@@ -53,15 +53,16 @@ def gradient_profile(depth: int, width: int, activation: str, init: str, seed: i
              "tanh + Xavier": {"activation": "tanh", "init": "xavier_normal"},
              "ReLU + He": {"activation": "relu", "init": "he_normal"}},
     expensive={"depth": 50, "width": 128},
+    frame=lambda v: [{"xlim": layer_limits(v["depth"])}],
 )
 def gradient_flow(fig, depth, width, activation, init):
     result = gradient_profile(depth, width, activation, init)
-    ax = subplots(fig)
+    ax = fig.subplots()
     per_layer(ax, result.grad_std, label="std of ∂L/∂z (back-propagated)",
               color=COLORS[activation], ylabel="gradient size")
-    per_layer(ax, result.weight_grad_norm, label="‖∂L/∂W‖ (weight gradient)", color="gray",
+    per_layer(ax, result.weight_grad_norm, label="‖∂L/∂W‖ (weight gradient)", color=COLORS[activation],
               linestyle="--", marker="s")
-    legend_below(ax)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)
     if result.finite:
         ratio = result.grad_std[0] / result.grad_std[-1]
         fig.suptitle(f"{activation}, {init}: layer 1 gets {ratio:.2g} × the gradient of layer {depth}")

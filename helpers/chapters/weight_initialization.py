@@ -6,7 +6,7 @@ import math
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS, describe, get_init
-from ..plots import COLORS, legend_below, per_layer, subplots
+from ..plots import COLORS, layer_limits, per_layer
 from ..probe import profile_fresh_mlp
 from ..theory import predict, weight_variance_gain
 
@@ -39,17 +39,18 @@ def measured_and_predicted(depth: int, width: int, activation: str, init: str | 
              "orthogonal": {"init": "orthogonal"}},
     expensive={"depth": 50, "width": 128},
     relevant=lambda v: [n for n in v if n != "std" or v["init"] == CUSTOM],
+    frame=lambda v: [{"xlim": layer_limits(v["depth"])}] * 2,
 )
 def variance_theory(fig, depth, width, activation, init, std):
     weights = std if init == CUSTOM else init
     measured, predicted = measured_and_predicted(depth, width, activation, weights)
-    left, right = subplots(fig, 1, 2)
+    left, right = fig.subplots(1, 2)
     for ax, ours, theirs, what in [(left, measured.activation_std, predicted.activation_std, "activations"),
                                    (right, measured.grad_std, predicted.grad_std, r"gradients $\partial L/\partial z$")]:
         per_layer(ax, theirs, color=COLORS["predicted"], linestyle="--", marker="", label="predicted (recursion)")
-        per_layer(ax, ours, color=COLORS.get(activation), linestyle="", marker="o", label="measured")
+        per_layer(ax, ours, color=COLORS[activation], linestyle="", marker="o", label="measured")
         ax.set_title(f"std of the {what}")
-    legend_below(left)  # both panels draw the same two things
+    fig.legend(*left.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
     weight_std = get_init(weights).std(width, width)
     fig.suptitle(f"{activation}, {describe(weights)}: weight std {weight_std:.3g}, "
                  f"σ_w² = n·Var(w) = {weight_variance_gain(weights, width):.3g}")

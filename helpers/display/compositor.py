@@ -1,4 +1,4 @@
-"""Live redraws in two layers: a cached background and the data drawn over it.
+"""Live frames composed of two parts: a cached background and the data drawn over it.
 
 Drawing a figure is mostly drawing text: every tick label, axis label and title is laid out and
 rasterised glyph by glyph, ~50 ms of an ~80 ms redraw on the course machine. While a slider
@@ -11,12 +11,13 @@ moves, most of that does not change. So a live frame is composed of
   every frame in matplotlib's own order, except that a title whose text, look and place did
   not change is pasted from its last pixels (a *sprite*: text costs ~0.2 ms a glyph).
 
-For the background to survive a slider step the axes' limits must not follow every wiggle of
-the data: ``plots`` gives layer axes lengths in steps of five and log axes whole decades in
-steps (``layer_axis``, ``snap_log_limits``), and figures whose data sweep over many decades
-use a frame that depends on the parameters only. ``plots`` also draws the axis and spines
-beneath the data, so the composed frame is pixel for pixel what a full draw gives; the tests
-check this for every figure, along a slider drag and through the presets.
+The background survives a slider step when the axes' limits do not follow every wiggle of the
+data: the lecture style rounds autoscaled limits out to tick positions (``axes.autolimit_mode``),
+and a figure may declare a frame that depends on its parameters only. The recycler draws the
+spines beneath the data (as the style does the ticks and grid), so that the composed frame is
+pixel for pixel what a full draw gives; where a drawing puts an artist beneath that level, the
+frame is drawn in full instead. The tests check every figure, along a slider drag and through the
+presets, and a figure written in the most naive matplotlib style.
 """
 from __future__ import annotations
 
@@ -39,11 +40,12 @@ def _limits(low_high) -> tuple:
     return tuple(float(f"{v:.10g}") for v in low_high)
 
 
-def background_signature(fig: Figure) -> tuple:
-    """Everything the background layer's pixels depend on (for the axes the course draws)."""
+def background_signature(fig: Figure, positions: bool = True) -> tuple:
+    """Everything the background layer's pixels depend on (for the axes the course draws);
+    with ``positions=False``, all but where each axes sits."""
     parts = [tuple(fig.bbox.bounds), tuple(fig.patch.get_facecolor())]
     for ax in fig.axes:
-        parts.append((ax.get_visible(), ax.axison, tuple(ax.get_position().bounds),
+        parts.append((ax.get_visible(), ax.axison, tuple(ax.get_position().bounds) if positions else None,
                       _limits(ax.get_xlim()), _limits(ax.get_ylim()), tuple(ax.patch.get_facecolor()),
                       tuple((name, s.get_visible()) for name, s in ax.spines.items()),
                       _axis_signature(ax.xaxis), _axis_signature(ax.yaxis)))
@@ -52,6 +54,26 @@ def background_signature(fig: Figure) -> tuple:
 
 def _background_of(ax: Axes) -> set[int]:
     return {id(ax.patch), id(ax.xaxis), id(ax.yaxis), *map(id, ax.spines.values())}
+
+
+def _background_zorder(ax: Axes) -> float:
+    return max(ax.xaxis.get_zorder(), ax.yaxis.get_zorder(), *(s.get_zorder() for s in ax.spines.values()))
+
+
+def _beneath_background(fig: Figure) -> bool:
+    """Whether some axes has a visible artist that a full draw paints before its background."""
+    for ax in fig.axes:
+        level = _background_zorder(ax)
+        background = _background_of(ax)
+        if any(a.get_visible() and a.get_zorder() <= level for a in ax.get_children() if id(a) not in background):
+            return True
+    return False
+
+
+def _axes_overlap(fig: Figure) -> bool:
+    boxes = [ax.get_position() for ax in fig.axes if ax.get_visible()]
+    return any(a.overlaps(b) and min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+               for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
 
 def foreground_artists(fig: Figure) -> list[Artist]:
@@ -110,7 +132,7 @@ def _pixel_box(box) -> tuple:
     return tuple(round(v, 3) for v in box.bounds)
 
 
-class LayeredCanvas:
+class Compositor:
     """Draws ``fig`` (which has an Agg canvas) for a live panel, reusing its background and the
     pixels of unchanged titles."""
 
@@ -120,6 +142,7 @@ class LayeredCanvas:
         self._signature = None
         self._sprites = {}  # sprite key -> pixels, valid while the background is
         self.background_draws = 0  # how often the background had to be drawn (for the tests)
+        self.full_draws = 0
         self.sprites_reused = 0
 
     def forget(self) -> None:
@@ -131,6 +154,13 @@ class LayeredCanvas:
         fig, canvas = self.fig, self.fig.canvas
         signature = background_signature(fig)
         foreground = foreground_artists(fig)
+        if _beneath_background(fig) or _axes_overlap(fig):
+            # an artist drawn beneath an axes' spines or ticks, or axes drawn over one another
+            # (a twin): a full draw paints them in an order no cached background can reproduce
+            canvas.draw()
+            self.forget()
+            self.full_draws += 1
+            return
         if signature != self._signature or self._background is None:
             for artist in foreground:
                 artist.set_visible(False)

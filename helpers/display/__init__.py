@@ -1,0 +1,26 @@
+"""Showing the course's interactive figures (specified in ``helpers.figures``).
+
+- ``show(name)``: the live control panel in a notebook, or the preset gallery in a handout build;
+- ``panel.ControlPanel``: controls + presets + the figure + a status line;
+- ``gallery.Gallery``: the static form, one captioned picture per preset;
+- ``png.png_bytes``: a figure as PNG;
+- ``compositor.Compositor``: a live frame from a cached background and the data drawn over it;
+- ``recycling.Recycler``: the same axes back on every redraw, reset to how they were new.
+
+A figure's drawing function knows none of this: it is plain matplotlib.
+"""
+from __future__ import annotations
+
+import os
+
+from ..figures import STATIC_ENV, InteractiveFigure, get_figure
+
+
+def show(figure: InteractiveFigure | str, **initial):
+    """The figure with its control panel, live; or, in a handout build, its preset gallery."""
+    figure = get_figure(figure)
+    if os.environ.get(STATIC_ENV):
+        from .gallery import Gallery
+        return Gallery(figure)
+    from .panel import ControlPanel  # ipywidgets only where a live panel is wanted
+    return ControlPanel(figure, **initial)

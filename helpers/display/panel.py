@@ -1,0 +1,289 @@
+"""The one control panel of the course: wires an ``InteractiveFigure`` to widgets in one call.
+
+Design, for a lecturer dragging a slider on a projector:
+- the figure is one persistent matplotlib ``Figure`` rendered to PNG into one ``Image`` widget
+  shown at the size it was rendered (never stretched), so a redraw swaps the picture in place;
+- the first change of a burst is drawn at once, the rest are coalesced into one trailing redraw
+  (a throttle): a click shows its picture without delay, a drag leaves no backlog;
+- every control is bounded by the figure's parameter ranges and holds every preset value
+  exactly (log sliders step through a grid that contains them), so the panel cannot reach an
+  invalid state; a control that does not affect the picture in the current setting is greyed out;
+- a preset button sets every parameter (its values, defaults for the rest) and stays lit until
+  a control is moved;
+- an exception inside a redraw is shown in the panel in red, not swallowed, and the previous
+  picture stays.
+
+How a redraw stays fast for any plain-matplotlib figure: the recycler hands the drawing function
+its axes back (``recycling``), the layout is recomputed only when an axes' content changed, and
+the compositor reuses the background and unchanged titles (``compositor``).
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import math
+import time
+import traceback
+
+import ipywidgets as W
+import numpy as np
+
+from ..figures import BoolParam, ChoiceParam, FloatParam, InteractiveFigure, IntParam
+from ..plots import lecture_style, new_figure
+from .compositor import Compositor
+from .png import canvas_png
+from .recycling import Recycler, prepare
+
+CUSTOM = "(custom)"
+PANEL_DPI = 100  # a 10-inch figure is a 1,000-pixel picture, shown 1,000 pixels wide
+PANEL_CSS = """<style>
+.helpers-panel .widget-label, .helpers-panel .widget-readout, .helpers-panel .widget-dropdown select,
+.helpers-panel .widget-checkbox label, .helpers-panel .widget-toggle-button { font-size: 15px; }
+.helpers-panel .helpers-status { font-size: 14px; color: #333; }
+</style>"""
+
+
+def log_grid(param: FloatParam, extra=()) -> list[float]:
+    """The values a log slider steps through: ``param.step`` decades apart, rounded to three
+    significant digits, plus every value in ``extra`` (default, presets), exactly."""
+    exponents = np.arange(math.log10(param.low), math.log10(param.high) + 1e-9, param.step)
+    grid = {float(f"{10.0 ** e:.3g}") for e in exponents} | {float(v) for v in (param.low, param.high, *extra)}
+    return sorted(v for v in grid if param.low <= v <= param.high)
+
+
+def make_control(name: str, param, values=()) -> W.ValueWidget:
+    """A widget for ``param`` that can hold each of ``values`` exactly."""
+    style = {"description_width": "initial"}
+    layout = W.Layout(width="320px")
+    description = param.label or name
+    if isinstance(param, IntParam):
+        return W.IntSlider(value=param.default, min=param.low, max=param.high, step=param.step,
+                           description=description, style=style, layout=layout)
+    if isinstance(param, FloatParam) and param.log:
+        grid = log_grid(param, [param.default, *values])
+        return W.SelectionSlider(options=[(f"{v:.3g}", v) for v in grid], value=float(param.default),
+                                 description=description, style=style, layout=layout)
+    if isinstance(param, FloatParam):
+        return W.FloatSlider(value=param.default, min=param.low, max=param.high, step=param.step,
+                             description=description, style=style, layout=layout)
+    if isinstance(param, ChoiceParam):
+        return W.Dropdown(options=list(param.choices), value=param.default, description=description,
+                          style=style, layout=W.Layout(width="240px"))
+    if isinstance(param, BoolParam):
+        return W.Checkbox(value=param.default, description=description, indent=False)
+    raise TypeError(f"no control for parameter type {type(param).__name__}")
+
+
+def control_values(control) -> list | None:
+    """The values a selection slider can take (None for other controls)."""
+    return [value for _, value in control.options] if isinstance(control, W.SelectionSlider) else None
+
+
+def _autoscale_where_a_new_figure_would(fig) -> None:
+    """Autoscale every axes now, at the position a new figure gives it before any layout.
+
+    Autoscaled limits end on ticks, and how many ticks fit depends on the axes' size in
+    pixels. On a new figure the limits are settled at the grid's default positions, before
+    the layout moves the axes; a live frame must settle them there too, not at wherever the
+    last layout put the reused axes, or the same values would give different limits."""
+    # (_set_position: the public set_position would also take the axes out of the layout)
+    laid_out = [ax.get_position(original=True) for ax in fig.axes]
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        if spec is not None:
+            ax._set_position(spec.get_position(fig))
+    for ax in fig.axes:
+        ax.get_xlim(), ax.get_ylim()  # autoscale happens on first reading
+    for ax, position in zip(fig.axes, laid_out):
+        ax._set_position(position)
+
+
+def _sup_texts(fig) -> dict:
+    found = {"suptitle": fig._suptitle, "supxlabel": fig._supxlabel, "supylabel": fig._supylabel}
+    return {kind: text for kind, text in found.items() if text is not None}
+
+
+class ControlPanel:
+    """Controls + preset buttons + the figure + a status line, for one InteractiveFigure."""
+
+    def __init__(self, figure: InteractiveFigure, *, throttle_seconds: float = 0.05,
+                 dpi: int = PANEL_DPI, **initial):
+        self.figure = figure
+        self.throttle_seconds = throttle_seconds
+        self.values = figure.resolve(**initial)
+        held = {name: [values[name] for values in figure.presets.values() if name in values]
+                + [self.values[name], figure.expensive.get(name, self.values[name])] for name in figure.params}
+        self.controls = {name: make_control(name, p, held[name]) for name, p in figure.params.items()}
+        for name, control in self.controls.items():
+            control.value = self.values[name]
+            control.observe(self._on_change, names="value")
+        self.presets = W.ToggleButtons(options=[CUSTOM, *figure.presets], value=CUSTOM,
+                                       description="presets", style={"button_width": "auto"})
+        self.presets.observe(self._on_preset, names="value")
+        self._canvas = new_figure(figure.figsize, dpi=dpi)
+        width, height = self._canvas.canvas.get_width_height()
+        # Shown at the size it is drawn (narrower screens shrink it; none stretches it).
+        self.image = W.Image(format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto"))
+        self.status = W.HTML()
+        self.error = W.HTML()
+        self.widget = W.VBox([W.HTML(PANEL_CSS),
+                              W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
+                              self.presets, self.image, self.status, self.error])
+        self.widget.add_class("helpers-panel")
+        self._recycler = Recycler(self._canvas)
+        self._compositor = Compositor(self._canvas)
+        self._laid_out_for = None  # what the axes showed at the last full layout
+        self._sup_positions = {}
+        self._pending = None
+        self._last_redraw_end = -math.inf
+        self._applying = False
+        self.redraw_count = 0
+        self.layout_count = 0
+        self.last_redraw_ms = math.nan
+        self._grey_out()
+        self.redraw()
+
+    # -- events -------------------------------------------------------------------------
+    def _on_change(self, change):
+        if not self._applying:
+            self.presets.value = CUSTOM
+            self._grey_out()
+            self._schedule()
+
+    def _on_preset(self, change):
+        if change["new"] != CUSTOM:
+            self._set(self.figure.preset(change["new"]))
+
+    def _schedule(self):
+        """Redraw now if the last redraw ended at least ``throttle_seconds`` ago, else once,
+        when that time is up, with whatever the controls say then. In a kernel the event loop
+        is running; headless (tests, benchmark) there is none, so redraw at once."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or self.throttle_seconds <= 0:
+            self.redraw()
+            return
+        if self._pending is not None:
+            return  # a trailing redraw is coming and will read the controls then
+        wait = self._last_redraw_end + self.throttle_seconds - time.perf_counter()
+        if wait <= 0:
+            self.redraw()
+        else:
+            self._pending = loop.call_later(wait, self.redraw)
+
+    def _grey_out(self):
+        values = {name: control.value for name, control in self.controls.items()}
+        relevant = set(self.figure.relevant_names(values))
+        for name, control in self.controls.items():
+            control.disabled = name not in relevant
+
+    # -- API ----------------------------------------------------------------------------
+    def set(self, **values) -> "ControlPanel":
+        """Set several controls at once (one redraw); the others keep their values."""
+        self.presets.value = CUSTOM
+        return self._set(self.figure.resolve(**{**self.values, **values}))
+
+    def _set(self, resolved: dict) -> "ControlPanel":
+        self._applying = True
+        try:
+            for name, value in resolved.items():
+                control = self.controls[name]
+                held = control_values(control)
+                if held is not None and value not in held:  # a value from code: make room for it
+                    control.options = [(f"{v:.3g}", v) for v in sorted({*held, value})]
+                control.value = value
+        finally:
+            self._applying = False
+        self._grey_out()
+        self._schedule()
+        return self
+
+    def redraw(self):
+        self._pending = None
+        values = {name: control.value for name, control in self.controls.items()}
+        start = time.perf_counter()
+        try:
+            self.values = self.figure.resolve(**values)
+            with lecture_style():
+                self._render()
+                self._compositor.draw()
+            # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
+            self.image.value = canvas_png(self._canvas, compress_level=1)
+        except Exception as error:  # shown in the panel: a lecture must not die on a slider
+            self.error.value = (f'<pre style="color:#D55E00;white-space:pre-wrap">{html.escape(type(error).__name__)}: '
+                                f"{html.escape(str(error))}\n{html.escape(traceback.format_exc(limit=3))}</pre>")
+            self._last_redraw_end = time.perf_counter()
+            return
+        self.error.value = ""
+        self.redraw_count += 1
+        self._last_redraw_end = time.perf_counter()
+        self.last_redraw_ms = (self._last_redraw_end - start) * 1000
+        self.status.value = (f'<span class="helpers-status">{html.escape(self.figure.caption(**self.values))} · '
+                             f"redrawn in {self.last_redraw_ms:.0f} ms</span>")
+
+    def _render(self):
+        """Draw the figure on recycled axes, and lay it out anew only when an axes' content
+        changed (constrained layout measures every text: two thirds of a full draw)."""
+        fig = self._canvas
+        fig.set_layout_engine("none")
+        self._recycler.begin()
+        with lecture_style():
+            self.figure.draw(fig, **self.values)
+            self.figure.apply_frame(fig, self.values)
+        self._recycler.end()
+        for ax in fig.axes:  # axes the drawing made itself too (a twin, an inset)
+            prepare(ax)
+        _autoscale_where_a_new_figure_would(fig)
+        content = self._content_signature()
+        if content != self._laid_out_for:
+            # How many ticks fit depends on the axes' size, which the layout changes: lay out
+            # again while that changes the tick labels (once more, at most twice).
+            for _ in range(3):
+                fig.set_layout_engine("constrained")
+                fig.get_layout_engine().execute(fig)
+                fig.set_layout_engine("none")
+                self.layout_count += 1
+                settled, content = content, self._content_signature()
+                if content == settled:
+                    break
+            self._laid_out_for = content
+            # The layout also places the figure's suptitle and super-labels; a drawing makes
+            # them anew each frame, so keep where the layout put them.
+            self._sup_positions = {kind: text.get_position() for kind, text in _sup_texts(fig).items()
+                                   if getattr(text, "_autopos", False)}
+        else:
+            for kind, text in _sup_texts(fig).items():
+                if getattr(text, "_autopos", False) and kind in self._sup_positions:
+                    text.set_position(self._sup_positions[kind])
+
+    def _content_signature(self):
+        """What takes room in the layout, so that a change of it needs a new layout: which axes
+        there are, their scales, how wide and tall their tick labels are and their axis
+        labels, whether a title is there and its lines (not what it says: a title that prints a
+        number changing with every step costs no layout), and the legends. New limits whose tick
+        labels take as much room as before reuse the layout (it measures every text: ~50 ms)."""
+        fig = self._canvas
+
+        def room(text):
+            content = text.get_text()
+            return (bool(content), content.count("\n"), text.get_fontsize())
+
+        renderer = fig.canvas.get_renderer()
+
+        def ticks(axis):
+            # the tick labels a draw would paint, major and minor, as wide and tall as they are
+            sizes = [label.get_window_extent(renderer).size for tick in axis._update_ticks()
+                     for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
+            widest = tuple(np.ceil(np.max(sizes, axis=0))) if sizes else (0.0, 0.0)
+            return (axis.get_scale(), axis.get_visible(), widest,
+                    axis.label.get_text(), axis.get_label_position(), axis.get_ticks_position())
+
+        axes = tuple((id(ax), ax.axison, ticks(ax.xaxis), ticks(ax.yaxis),
+                      tuple(room(t) for t in (ax.title, ax._left_title, ax._right_title))) for ax in fig.axes)
+        legends = tuple((len(legend.texts), legend._ncols) for legend in fig.legends)
+        return (axes, tuple(room(t) for t in fig.texts), legends)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
