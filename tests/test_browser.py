@@ -115,16 +115,21 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         image = page.locator(".widget-image").first
         image.wait_for(timeout=90_000)
         page.wait_for_function("document.querySelector('.widget-image').src.length > 0", timeout=30_000)
-        before = image.get_attribute("src")
         handle = page.locator(".widget-slider .noUi-handle").first
         handle.focus()
-        start = time.perf_counter()
-        handle.press("ArrowRight")  # depth 8 -> 9
-        page.wait_for_function("before => document.querySelector('.widget-image').src !== before",
-                               arg=before, timeout=30_000)
-        elapsed_ms = (time.perf_counter() - start) * 1000
-        print(f"\nslider change → new image in the browser: {elapsed_ms:.0f} ms")
-        assert page.locator(".widget-readout").first.inner_text().strip() == "9"
+        elapsed_ms = []
+        for step in range(10):  # depth 8 → 18, one key press at a time, as a lecturer steps
+            before = image.get_attribute("src")
+            page.wait_for_timeout(300)  # the panel is still: each step is a fresh click
+            start = time.perf_counter()
+            handle.press("ArrowRight")
+            page.wait_for_function("before => document.querySelector('.widget-image').src !== before",
+                                   arg=before, timeout=30_000)
+            elapsed_ms.append((time.perf_counter() - start) * 1000)
+        elapsed_ms.sort()
+        print(f"\nslider step → new image in the browser, 10 steps: median {elapsed_ms[4]:.0f} ms, "
+              f"p95 (2nd largest) {elapsed_ms[8]:.0f} ms, largest {elapsed_ms[9]:.0f} ms")
+        assert page.locator(".widget-readout").first.inner_text().strip() == "18"
     except Exception:
         page.screenshot(path=str(ROOT / "build" / "voila-failure.png"), full_page=True)
         raise

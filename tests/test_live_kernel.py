@@ -1,5 +1,5 @@
-"""The control panel in a real IPython kernel, where the event loop runs and debouncing is on
-(the headless tests have no loop, so there every change redraws at once)."""
+"""The control panel in a real IPython kernel, where the event loop runs and redraws are
+throttled (the headless tests have no loop, so there every change redraws at once)."""
 import pytest
 from jupyter_client.manager import start_new_kernel
 
@@ -11,6 +11,12 @@ for depth in range(2, 30):          # a burst of slider events, as a drag produc
 """
 CHECK = """
 print(panel.redraw_count, panel.values["depth"], panel.error.value == "")
+"""
+SINGLE = """
+time.sleep(0.2)                      # the panel has been still for a while
+before = panel.redraw_count
+panel.controls["depth"].value = 7    # one click: drawn at once, no waiting
+print(panel.redraw_count - before, panel.values["depth"])
 """
 
 
@@ -31,5 +37,11 @@ def run(client, code):
 
 def test_a_burst_of_changes_gives_one_redraw_with_the_last_value(kernel):
     run(kernel, SETUP)
-    run(kernel, "time.sleep(0.3)")  # the debounce timer fires between cells, on the kernel's loop
+    run(kernel, "time.sleep(0.3)")  # the trailing redraw fires between cells, on the kernel's loop
     assert run(kernel, CHECK).split() == ["2", "29", "True"]
+
+
+def test_a_single_change_after_a_pause_is_drawn_at_once(kernel):
+    run(kernel, SETUP)
+    run(kernel, "time.sleep(0.3)")
+    assert run(kernel, SINGLE).split() == ["1", "7"]
