@@ -72,7 +72,10 @@ def chain_product(fig, depth, weight, bias):
     left, right = fig.subplots(1, 2)
     neurons = np.arange(1, depth + 1)
     # A log axis: a factor of 10⁻⁴ is as visible as one of 2, and products are what matter.
-    left.bar(neurons, np.abs(factors), color=layer_colors(depth), log=True)
+    # One bar per neuron, as one thick line each from the frame's floor (one artist for all).
+    floor = _chain_frame({"depth": depth, "weight": weight, "bias": bias})[0]["ylim"][0]
+    left.vlines(neurons, floor, np.abs(factors), colors=layer_colors(depth), linewidth=14 if depth <= 10 else 6)
+    left.set_yscale("log")
     left.axhline(1, color="black", linestyle="--", linewidth=1.5, label="|factor| = 1")
     left.axhline(weight / 4, color=COLORS["sigmoid"], linestyle=":", label="bound w/4")
     left.set_xlabel("neuron k")

@@ -273,11 +273,14 @@ class ControlPanel:
         renderer = fig.canvas.get_renderer()
 
         def ticks(axis):
-            # the tick labels a draw would paint, major and minor, as wide and tall as they are
-            sizes = [label.get_window_extent(renderer).size for tick in axis._update_ticks()
+            # the room the tick labels a draw would paint (major and minor) take from the
+            # layout: their height below or above an x axis, their width beside a y axis
+            # (constrained layout lets x tick labels overhang sideways)
+            across = 1 if axis.axis_name == "x" else 0
+            sizes = [label.get_window_extent(renderer).size[across] for tick in axis._update_ticks()
                      for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
-            widest = tuple(np.ceil(np.max(sizes, axis=0))) if sizes else (0.0, 0.0)
-            return (axis.get_scale(), axis.get_visible(), widest,
+            room = float(np.ceil(max(sizes))) if sizes else 0.0
+            return (axis.get_scale(), axis.get_visible(), room,
                     axis.label.get_text(), axis.get_label_position(), axis.get_ticks_position())
 
         axes = tuple((id(ax), ax.axison, ticks(ax.xaxis), ticks(ax.yaxis),
