@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .figures import STATIC_ENV
+from .validation import check_choice
 
 TEMPLATES = Path(__file__).parent / "templates"
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
@@ -46,9 +48,18 @@ def notebook_paths(folder: Path) -> list[Path]:
 
 def client(notebook, path: Path):
     """An nbclient runner for ``notebook`` (read from ``path``), in a fresh python3 kernel
-    started in the notebook's folder."""
+    started in the notebook's folder. The kernel talks to us over local sockets (IPC), not
+    TCP: nothing to encrypt, and no warning that it is not encrypted."""
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
-    return NotebookClient(notebook, timeout=600, kernel_name="python3",
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            # an IPC address is a file path: absolute, since the kernel starts in another folder
+            folder = tempfile.mkdtemp(prefix="handout-kernel-")
+            super().__init__(transport="ipc", ip=os.path.join(folder, "kernel"), **kwargs)
+
+    return NotebookClient(notebook, timeout=600, kernel_name="python3", kernel_manager_class=LocalKernelManager,
                           resources={"metadata": {"path": str(path.parent)}})
 
 
@@ -77,6 +88,57 @@ def copy_mathjax(out: Path) -> None:
     shutil.copytree(source, out / "mathjax", dirs_exist_ok=True)
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAPER = {"A4": "A4", "Letter": "Letter"}
+# The printable width at 96 px/inch with 12 mm side margins: 210 − 24 mm on A4, 8.5 in − 24 mm
+# on Letter. The page is laid out (and MathJax breaks long equations) at this width, as printed.
+PRINT_WIDTH_PX = {"A4": 703, "Letter": 725}
+
+
+def print_pdfs(out: Path, pages: list[Path], paper: str = "A4") -> list[Path]:
+    """Print each handout page in ``out`` to a PDF beside it, with Chromium (Debian's, driven by
+    Playwright; nothing is downloaded), served from 127.0.0.1 so that the local MathJax and its
+    fonts load. Waits for MathJax to finish before printing."""
+    import functools
+    import http.server
+    import threading
+    paper = PAPER[check_choice("paper", paper, PAPER)]
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"--pdf prints with Chromium, and there is none at {CHROMIUM}: "
+                           "install it (Debian/Ubuntu: apt-get install chromium) or print the HTML "
+                           "handouts from your own browser (File → Print → Save as PDF)")
+    from playwright.sync_api import sync_playwright
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # no line per request on the lecturer's terminal
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    printed = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                for page_path in pages:
+                    page = browser.new_page(viewport={"width": PRINT_WIDTH_PX[paper], "height": 1000})
+                    page.goto(f"http://127.0.0.1:{server.server_address[1]}/{page_path.name}")
+                    page.wait_for_function("!window.MathJax || (MathJax.Hub && MathJax.Hub.queue.pending === 0)",
+                                           timeout=60_000)
+                    target = page_path.with_suffix(".pdf")
+                    page.pdf(path=str(target), format=paper, print_background=True,
+                             margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"})
+                    page.close()
+                    printed.append(target)
+                    print(f"  {target.name}: printed ({paper})", flush=True)
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+    return printed
+
+
 def index_page(entries) -> str:
     rows = "".join(f'<li><a href="{html.escape(f)}">{html.escape(t)}</a><br><span>{html.escape(s)}</span></li>'
                    for f, t, s in entries)
@@ -90,7 +152,7 @@ presets; everything works offline.</p><ol>{rows}</ol></body></html>"""
 
 
 def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
-          only: list[str] | None = None) -> list[tuple[str, int, float]]:
+          only: list[str] | None = None, pdf: bool = False, paper: str = "A4") -> list[tuple[str, int, float]]:
     paths = notebook_paths(notebooks)
     if only:
         paths = [p for p in paths if p.stem in only or p.stem[:2] in only]
@@ -104,6 +166,7 @@ def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
 
     def one(path):
         began = time.perf_counter()
+        print(f"  {path.name}: running …", flush=True)
         notebook = execute(path)
         page = export(notebook, path.stem, no_code)
         bad = external_references(page)
@@ -127,6 +190,8 @@ def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
     (out / "index.html").write_text(index_page(
         [(f"{p.stem}.html", title(nb), summary(nb)) for p, nb, _, _ in results]), encoding="utf-8")
     too_big = [(p.name, size) for p, _, size, _ in results if size > MAX_BYTES]
+    if pdf:
+        print_pdfs(out, [out / f"{p.stem}.html" for p, _, _, _ in results], paper)
     print(f"done in {time.perf_counter() - start:.1f} s; open {out / 'index.html'}")
     if too_big:
         raise RuntimeError(f"handouts over 3 MB: {too_big}")
@@ -140,10 +205,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-code", action="store_true", help="leave the code cells out (outputs and text stay)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     parser.add_argument("--only", nargs="+", help="build only these notebooks (by name or number, e.g. 00 04)")
+    parser.add_argument("--pdf", action="store_true", help="also print each handout to a PDF beside it (needs Chromium)")
+    parser.add_argument("--paper", choices=sorted(PAPER), default="A4", help="paper size for --pdf (default A4)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    build(args.notebooks, args.out, args.no_code, args.jobs, args.only)
+    build(args.notebooks, args.out, args.no_code, args.jobs, args.only, args.pdf, args.paper)
     return 0
 
 

@@ -6,6 +6,8 @@ Skipped, with the reason, where there is no /usr/bin/chromium or no Playwright; 
 import functools
 import http.server
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +28,8 @@ def _browser_or_skip():
     reason = None
     if not Path(CHROMIUM).exists():
         reason = f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
+    elif not shutil.which("pdftotext"):
+        reason = "no pdftotext to read the printed handout (apt-get install poppler-utils; .ci/run does)"
     else:
         try:
             import playwright.sync_api  # noqa: F401
@@ -36,8 +41,8 @@ def _browser_or_skip():
         pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture
+def browser():  # one per test: a Playwright session must not be open around another
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
@@ -91,6 +96,27 @@ def test_a_handout_renders_offline(browser, tmp_path):
     finally:
         page.close()
         server.shutdown()
+
+
+def test_a_printed_handout_loses_no_code_line_and_no_picture(tmp_path):
+    _browser_or_skip()
+    from helpers.handouts import build
+    build(ROOT / "notebooks", tmp_path, only=["00"], jobs=1, pdf=True)
+    # Printed: pdftotext keeps only the text inside the page box, so a code line cut off at the
+    # right edge loses characters and is not found whole (a wrapped one is: whitespace aside).
+    pdf = tmp_path / "00_backprop_chain_rule.pdf"
+    printed = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                                                text=True, check=True).stdout)
+    notebook = nbformat.read(ROOT / "notebooks" / "00_backprop_chain_rule.ipynb", as_version=4)
+    code_lines = [line for cell in notebook.cells if cell.cell_type == "code" for line in cell.source.splitlines()
+                  if line.strip()]
+    cut = [line for line in code_lines if re.sub(r"\s+", "", line) not in printed]
+    assert code_lines and cut == [], f"code lines cut off in print: {cut}"
+    # and every picture of the page is in the PDF
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    images_in_pdf = len(listed.strip().splitlines()) - 2  # two header lines
+    html = (tmp_path / "00_backprop_chain_rule.html").read_text()
+    assert images_in_pdf >= html.count("<img"), (images_in_pdf, html.count("<img"))
 
 
 def test_a_slider_in_voila_redraws_the_figure(browser):
