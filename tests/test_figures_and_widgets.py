@@ -171,8 +171,8 @@ def _range_values(param):
         return [param.low, (param.low + param.high) // 2, param.high]
     if isinstance(param, FloatParam):
         return [param.low, param.high]
-    if isinstance(param, ChoiceParam):
-        return list(param.choices)
+    if isinstance(param, ChoiceParam):  # the first, the default and the last choice
+        return list(dict.fromkeys([param.choices[0], param.default, param.choices[-1]]))
     return [False, True]
 
 

@@ -110,14 +110,16 @@ def activation_depth_sweep(fig, depth, init):
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     y = np.arange(len(names))
     shown = np.where(np.isfinite(ratios) & (ratios > 0), ratios, np.nan)
-    left.barh(y, shown, color=[COLORS[n] for n in names], log=True)
-    left.plot(predicted, y, "D", color="black", markersize=7, linestyle="", label="predicted (recursion)")
-    left.axvline(1, color="black", linewidth=1.5)
-    left.axvspan(0.1, 10, color="gray", alpha=0.15)
+    drawn = np.isfinite(shown)  # (an all-zero init has no ratio to draw)
+    left.barh(y[drawn], shown[drawn], color=[COLORS[n] for n, d in zip(names, drawn) if d])
+    left.set_xscale("log")
     # The frame also holds what the deepest network the slider reaches gives, so that dragging
     # the depth slider grows the bars inside a fixed frame.
     reachable = np.concatenate([gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init)), predicted_at(SWEEP_DEPTHS[1])])
     left.set_xlim(*_decades_around(np.concatenate([shown, predicted, reachable, [0.1, 10]])))
+    left.plot(predicted, y, "D", color="black", markersize=7, linestyle="", label="predicted (recursion)")
+    left.axvline(1, color="black", linewidth=1.5)
+    left.axvspan(0.1, 10, color="gray", alpha=0.15)
     left.text(1, 1.02, "grey: within ×10   ◆ predicted", transform=left.get_xaxis_transform(), ha="center",
               va="bottom", fontsize=10)
     left.set_yticks(y, names)
