@@ -31,7 +31,8 @@ class Profile:
     """Per-hidden-layer statistics of one forward/backward pass (index 0 = first hidden layer)."""
     activation_mean: np.ndarray
     activation_std: np.ndarray
-    saturated_fraction: np.ndarray  # units whose derivative collapsed (|tanh| > 0.97 for tanh)
+    saturated_fraction: np.ndarray  # units whose derivative collapsed (|tanh| > 0.97 for tanh);
+    # a masked entry ("--") where the activation has no saturation the course defines
     dead_fraction: np.ndarray  # units whose derivative is 0 on every example of the batch
     grad_std: np.ndarray  # std of dLoss/dz, z the layer's pre-activation
     weight_grad_norm: np.ndarray | None  # Frobenius norm of dLoss/dW of the layer's Linear (None:
@@ -40,6 +41,13 @@ class Profile:
     first_nonfinite_layer: int | None  # see nonfinite_pass for which pass it was found in
     nonfinite_pass: str | None  # "forward" or "backward"
     loss: float | None = None
+    # For models that are not an mlp (see profile): which module each layer is, the course's
+    # name of its activation (None: one the course does not know), and for convolutions the
+    # std of the activations and of dLoss/dz per channel (None for other layers).
+    layer_names: list[str] = field(default_factory=list)
+    activation_names: list[str | None] = field(default_factory=list)
+    channel_activation_std: list[np.ndarray | None] = field(default_factory=list, repr=False)
+    channel_grad_std: list[np.ndarray | None] = field(default_factory=list, repr=False)
     activations: list[np.ndarray] = field(default_factory=list, repr=False)  # per layer, a
     pre_activations: list[np.ndarray] = field(default_factory=list, repr=False)  # per layer, z
     pre_activation_grads: list[np.ndarray] = field(default_factory=list, repr=False)
@@ -160,7 +168,22 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     With ``y=None`` a seeded standard-normal gradient is back-propagated from the output (the
     usual signal-propagation probe, independent of any task); with ``y`` the loss is used
     (``None`` or ``"cross_entropy"``, ``"mse"``, or any callable ``loss(output, y)``).
+
+    What counts as a layer: for a model from ``helpers.mlp``, each hidden layer. For any other
+    ``nn.Module`` — ``nn.Sequential`` of ``Linear``/``Conv1d``/``Conv2d``, norms, residual blocks,
+    your own ``forward`` — each call of an elementwise activation *module* (``nn.ReLU``,
+    ``nn.Tanh``, ``nn.GELU``, ``nn.SiLU``, …, and those of ``helpers.ACTIVATIONS``): its input is
+    the pre-activation z, its output the activation a, so the readout (no activation after it)
+    is not counted as hidden. Activations written as functions (``F.relu``) cannot be seen: use
+    the module. For such models the profile also names each layer (``layer_names``), gives the
+    slope-based fractions where they are defined — dead (slope 0 on every example) always,
+    saturated only for the activations the course knows, masked otherwise — and, for
+    convolutions, per-channel statistics; ``weight_grad_norm`` is that of the last Linear or
+    convolution run before the activation. A model that uses batch norm is profiled in
+    whatever mode it is in (``model.train()``: the batch's own statistics).
     """
+    if not isinstance(model, MLP):
+        return _profile_any_model(model, x, y, loss, seed)
     layers = _hidden_layers(model)
     if not layers:
         raise ValueError("profile needs a model with at least one nn.Linear layer (e.g. from helpers.mlp)")
@@ -197,6 +220,10 @@ def _summarise(z, a, dz, names, weight_grads, loss_value, forward: dict | None =
     ``forward``: the forward statistics, when they are known already (the cached probe)."""
     stats = {**(forward or _all_forward_statistics(z, a, names)), "grad_std": _gradient_std(z, dz, names),
              "weight_grad_norm": None if weight_grads is None else _norms(weight_grads)}
+    return _with_finiteness(stats, loss_value, z, a, dz)
+
+
+def _with_finiteness(stats: dict, loss_value, z, a, dz, **extra) -> Profile:
     n = len(z)
     # A layer's float64 std is finite exactly when every one of its float32 values is (their
     # squares cannot overflow float64), so the statistics say where the overflow is.
@@ -209,7 +236,130 @@ def _summarise(z, a, dz, names, weight_grads, loss_value, forward: dict | None =
     return Profile(**stats, finite=finite, first_nonfinite_layer=first_bad,
                    nonfinite_pass=("forward" if bad_forward is not None else
                                    "backward" if bad_backward is not None else None),
-                   loss=loss_value, activations=a, pre_activations=z, pre_activation_grads=dz)
+                   loss=loss_value, activations=a, pre_activations=z, pre_activation_grads=dz, **extra)
+
+
+# Elementwise activation modules: each call of one is a layer of a model that is not an mlp.
+ACTIVATION_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
+                      nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Softsign, nn.Softplus, nn.Hardtanh,
+                      nn.Hardswish, nn.Hardsigmoid, nn.LogSigmoid, nn.Tanhshrink, nn.Softshrink,
+                      nn.Hardshrink, nn.Threshold, nn.Identity)
+WEIGHT_MODULES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
+
+
+def course_activation_name(module: nn.Module) -> str | None:
+    """The name in ACTIVATIONS of an activation module, where the course defines it exactly."""
+    from .activations import LEAKY_SLOPE
+    if isinstance(module, nn.LeakyReLU):
+        return "leaky_relu" if module.negative_slope == LEAKY_SLOPE else None
+    if isinstance(module, nn.ELU):
+        return "elu" if module.alpha == 1.0 else None
+    if isinstance(module, nn.GELU):
+        return "gelu" if module.approximate == "none" else None
+    exact = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softsign: "softsign"}
+    return exact.get(type(module))
+
+
+def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
+    from .activations import SATURATION_RATIO
+    activations = [(name, m) for name, m in model.named_modules()
+                   if isinstance(m, ACTIVATION_MODULES) and not (isinstance(m, nn.Identity) and m is model)]
+    activations = [(n, m) for n, m in activations if not isinstance(m, nn.Identity)]
+    if not activations:
+        raise ValueError(
+            f"profile looks for activation modules (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, … "
+            f"or a model from helpers.mlp) and found none in this {type(model).__name__}: write the "
+            f"activations as modules (nn.ReLU()) rather than functions (F.relu) so that the probe can see them")
+    x = torch.as_tensor(x, dtype=torch.float32)
+    if loss is None:
+        loss = F.cross_entropy
+    elif not callable(loss):
+        loss = LOSSES[check_choice("loss", loss, LOSSES)]
+    calls, last_weight, handles, inplace = [], [None], [], []
+    names = {id(m): n for n, m in activations}
+
+    def on_weight(module, inputs, output):
+        last_weight[0] = module
+
+    def on_activation(module, inputs, output):
+        z = inputs[0]
+        if z.requires_grad:
+            z.retain_grad()
+        calls.append((names[id(module)], module, z, output, last_weight[0]))
+
+    for name, module in activations:
+        if getattr(module, "inplace", False):  # an in-place activation would overwrite z
+            module.inplace = False
+            inplace.append(module)
+        handles.append(module.register_forward_hook(on_activation))
+    handles += [m.register_forward_hook(on_weight) for m in model.modules() if isinstance(m, WEIGHT_MODULES)]
+    model.zero_grad(set_to_none=True)
+    try:
+        with np.errstate(all="ignore"):
+            try:
+                # a detached view: the caller's tensor is left as it was
+                out = model(x.detach().requires_grad_())
+            except RuntimeError as error:
+                raise ValueError(f"the model could not run on x of shape {tuple(x.shape)}: {error}") from None
+            if y is None:
+                loss_value = None
+                out.backward(torch.randn(out.shape, generator=random_stream(seed, "probe")))
+            else:
+                objective = loss(out, torch.as_tensor(y))
+                loss_value = float(objective.detach())
+                objective.backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+        for module in inplace:
+            module.inplace = True
+
+    seen = {}
+    layer_names, activation_names, z_list, a_list, dz_list, weight_grads = [], [], [], [], [], []
+    means, stds, grad_stds, saturated, dead, channel_a, channel_dz = [], [], [], [], [], [], []
+    for name, module, z, a, weight_module in calls:
+        seen[name] = seen.get(name, 0) + 1
+        layer_names.append(name if seen[name] == 1 else f"{name} (call {seen[name]})")
+        course = course_activation_name(module)
+        activation_names.append(course)
+        z_np, a_np = z.detach().numpy(), a.detach().numpy()
+        dz_np = z.grad.numpy() if z.grad is not None else np.full(z.shape, np.nan, dtype=np.float32)
+        # the activation's slope at every entry, by autograd on the recorded pre-activations
+        z_again = z.detach().clone().requires_grad_()
+        with torch.enable_grad():
+            # (+ 0.0: a copy that is not a leaf, which even an in-place activation may overwrite)
+            slope = torch.autograd.grad(module(z_again + 0.0).sum(), z_again)[0].numpy()
+        batch = len(z_np)
+        with np.errstate(all="ignore"):
+            means.append(a_np.reshape(batch, -1).mean(dtype=np.float64))
+            stds.append(a_np.reshape(batch, -1).std(dtype=np.float64))
+            grad_stds.append(dz_np.reshape(batch, -1).std(dtype=np.float64))
+            dead.append(float((slope.reshape(batch, -1) == 0).all(axis=0).mean()))
+            if course is not None and get_activation(course).saturates:
+                peak = get_activation(course).peak_derivative
+                saturated.append(float((np.abs(slope) < SATURATION_RATIO * peak).mean()))
+            elif course is not None:
+                saturated.append(0.0)  # piecewise linear: no flat tails, its zero slope is "dead"
+            else:
+                saturated.append(np.ma.masked)
+            per_channel = z_np.ndim >= 3  # (batch, channels, positions…)
+            channel_a.append(np.moveaxis(a_np, 1, 0).reshape(a_np.shape[1], -1).std(axis=1, dtype=np.float64)
+                             if per_channel else None)
+            channel_dz.append(np.moveaxis(dz_np, 1, 0).reshape(dz_np.shape[1], -1).std(axis=1, dtype=np.float64)
+                              if per_channel else None)
+        z_list.append(z_np), a_list.append(a_np), dz_list.append(dz_np)
+        weight_grads.append(weight_module.weight.grad if weight_module is not None else None)
+    stats = dict(activation_mean=np.array(means), activation_std=np.array(stds),
+                 saturated_fraction=np.ma.array([0.0 if v is np.ma.masked else v for v in saturated],
+                                                mask=[v is np.ma.masked for v in saturated]),
+                 dead_fraction=np.array(dead), grad_std=np.array(grad_stds),
+                 weight_grad_norm=np.array([float(torch.linalg.vector_norm(g.double())) if g is not None else np.nan
+                                            for g in weight_grads]))
+    if not stats["saturated_fraction"].mask.any():
+        stats["saturated_fraction"] = stats["saturated_fraction"].data
+    return _with_finiteness(stats, loss_value, z_list, a_list, dz_list, layer_names=layer_names,
+                            activation_names=activation_names, channel_activation_std=channel_a,
+                            channel_grad_std=channel_dz)
 
 
 # A fresh network is built this many layers at a time and shared by every shallower probe.

@@ -74,21 +74,51 @@ def test_backward_overflow_is_found_from_the_output_side():
     assert result.first_nonfinite_layer == 2
 
 
-def test_any_model_with_linear_layers_can_be_profiled():
-    model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+def test_a_plain_sequential_is_profiled_per_activation_module_as_computed_by_hand():
+    """nn.Sequential(Linear, Tanh, Linear, ReLU, Linear): two hidden layers (the activations),
+    the readout not counted; every number against numpy."""
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 2))
+    x = torch.randn(7, 4)
+    result = helpers.profile(model, x, seed=2)
+    assert result.depth == 2 and result.layer_names == ["1", "3"] and result.activation_names == ["tanh", "relu"]
+    W1, b1, W2, b2, W3, b3 = (p.detach().double().numpy() for p in model.parameters())
+    xn = x.double().numpy()
+    z1 = xn @ W1.T + b1; a1 = np.tanh(z1); z2 = a1 @ W2.T + b2; a2 = np.maximum(z2, 0)
+    seed_grad = torch.randn((7, 2), generator=random_stream(2, "probe")).double().numpy()
+    dz2 = (seed_grad @ W3) * (z2 > 0)
+    dz1 = (dz2 @ W2) * (1 - a1**2)
+    np.testing.assert_allclose(result.activation_std, [a1.std(), a2.std()], rtol=1e-5)
+    np.testing.assert_allclose(result.grad_std, [dz1.std(), dz2.std()], rtol=1e-5)
+    np.testing.assert_allclose(result.weight_grad_norm, [np.linalg.norm(dz1.T @ xn), np.linalg.norm(dz2.T @ a1)], rtol=1e-5)
+    np.testing.assert_allclose(result.saturated_fraction, [(np.abs(a1) > 0.97).mean(), 0.0])
+    np.testing.assert_allclose(result.dead_fraction, [0.0, (z2 <= 0).all(axis=0).mean()])
+    assert not np.isnan(result.saturated_fraction).any() and not np.isnan(result.dead_fraction).any()
+
+
+def test_an_activation_the_course_does_not_define_is_masked_not_nan():
+    model = nn.Sequential(nn.Linear(4, 6), nn.SiLU(), nn.Linear(6, 2))
     result = helpers.profile(model, torch.randn(5, 4))
-    assert result.depth == 2 and np.isfinite(result.grad_std).all()
-    assert np.isnan(result.saturated_fraction).all()  # unknown activation: not guessed
+    assert result.activation_names == [None]
+    assert np.ma.is_masked(result.saturated_fraction[0])  # printed as "--": not defined
+    assert result.dead_fraction[0] == 0.0  # SiLU's slope is never 0: dead is defined for any activation
 
 
-def test_bad_inputs():
-    model = helpers.mlp(2, 8)
-    with pytest.raises(ValueError, match=r"x must have shape \(batch, 8\) to match the model; got \(4, 5\)"):
-        helpers.profile(model, torch.randn(4, 5))
-    with pytest.raises(ValueError, match="loss must be one of 'cross_entropy', 'mse'"):
-        helpers.profile(model, torch.randn(4, 8), torch.zeros(4), loss="hinge")
-    with pytest.raises(ValueError, match="at least one nn.Linear"):
-        helpers.profile(nn.Tanh(), torch.randn(4, 8))
+def test_a_small_cnn_on_the_digits_gets_per_layer_and_per_channel_statistics():
+    torch.manual_seed(0)
+    conv = nn.Conv2d(1, 3, 3, padding=1)
+    model = nn.Sequential(conv, nn.ReLU(inplace=True), nn.Flatten(), nn.Linear(3 * 64, 10))
+    data = helpers.digits()
+    x, y = data.x_train[:16].reshape(-1, 1, 8, 8), data.y_train[:16]
+    result = helpers.profile(model, x, y)
+    assert result.depth == 1 and result.layer_names == ["1"] and model[1].inplace  # put back as it was
+    z = conv(x).detach().double().numpy()
+    a = np.maximum(z, 0)
+    np.testing.assert_allclose(result.activation_std[0], a.std(), rtol=1e-5)
+    np.testing.assert_allclose(result.channel_activation_std[0], a.transpose(1, 0, 2, 3).reshape(3, -1).std(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(result.dead_fraction[0], (z <= 0).all(axis=0).mean())
+    assert result.loss == pytest.approx(nn.functional.cross_entropy(model(x), y).item(), rel=1e-6)
+    assert result.channel_grad_std[0].shape == (3,) and np.isfinite(result.channel_grad_std[0]).all()
 
 
 def test_weights_and_probe_data_with_the_same_seed_are_independent():
