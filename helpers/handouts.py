@@ -56,8 +56,9 @@ def client(notebook, path: Path):
     class LocalKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             # an IPC address is a file path: absolute, since the kernel starts in another folder
-            folder = tempfile.mkdtemp(prefix="handout-kernel-")
-            super().__init__(transport="ipc", ip=os.path.join(folder, "kernel"), **kwargs)
+            # (removed with the manager)
+            self._sockets = tempfile.TemporaryDirectory(prefix="handout-kernel-")
+            super().__init__(transport="ipc", ip=os.path.join(self._sockets.name, "kernel"), **kwargs)
 
     return NotebookClient(notebook, timeout=600, kernel_name="python3", kernel_manager_class=LocalKernelManager,
                           resources={"metadata": {"path": str(path.parent)}})

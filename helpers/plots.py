@@ -141,9 +141,11 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
     if log:
         ax.set_yscale("log")
         _snap_log_limits(ax)
-        if not finite.any() and np.isfinite(values).all() and not ax.texts:
+        if not finite.any() and np.isfinite(values).all():
             # A log axis cannot show 0: say so instead of leaving the panel blank.
-            ax.text(0.5, 0.5, "all values are 0:\nnothing reaches these layers", ha="center",
+            what = label.split(" (")[0] if label else "every value"
+            above = sum("in every layer" in t.get_text() for t in ax.texts)  # one note per series
+            ax.text(0.5, 0.55 - 0.12 * above, f"{what}: 0 in every layer", ha="center",
                     va="center", transform=ax.transAxes, color=COLORS["diverged"], fontsize=13)
     if ylabel:
         ax.set_ylabel(ylabel)

@@ -195,6 +195,9 @@ def test_a_preset_sets_every_parameter_exactly_and_stays_lit(name):
     figure = helpers.FIGURES[name]
     panel = ControlPanel(figure)
     presets = list(figure.presets)
+    if panel.presets.value in presets:  # lit at load: start from the next one
+        start = presets.index(panel.presets.value) + 1
+        presets = presets[start:] + presets[:start]
     for preset in presets + presets[-2::-1]:  # each preset after another one
         before = panel.redraw_count
         panel.presets.value = preset
@@ -205,6 +208,11 @@ def test_a_preset_sets_every_parameter_exactly_and_stays_lit(name):
     slider, values = drag_values(panel, 1)
     panel.controls[slider].value = values[0]  # the lecturer moves a control: no preset is lit
     assert panel.presets.value == CUSTOM
+
+
+def test_a_panel_whose_values_are_a_preset_lights_it_from_the_start():
+    assert helpers.show("variance_theory").presets.value == "Xavier"
+    assert helpers.show("variance_theory", depth=7).presets.value == CUSTOM
 
 
 def test_a_preset_does_not_keep_values_from_the_setting_before():

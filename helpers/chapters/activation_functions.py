@@ -49,8 +49,11 @@ def compare_activations(fig, first, second, z_range):
     left, right = fig.subplots(1, 2)
     for name, style in [(first, "-"), (second, "--")]:
         act = ACTIVATIONS[name]
-        left.plot(z, act.function(z), color=COLORS[name], linestyle=style, label=name)
-        right.plot(z, act.derivative(z), color=COLORS[name], linestyle=style, label=name)
+        # the slope at the left edge in the legend: 0.01 (leaky ReLU) is too small to see
+        edge_slope = act.derivative(np.array([-z_range]))[0]
+        left.plot(z, act.function(z), color=COLORS[name], linestyle=style,
+                  label=f"{name} (slope at z = −{z_range:g}: {edge_slope:.2g})")
+        right.plot(z, act.derivative(z), color=COLORS[name], linestyle=style)
     left.set_title("f(z)")
     right.set_title("f′(z): what back-propagation multiplies by")
     right.axhline(1, color="gray", linewidth=1, linestyle=":")
@@ -117,7 +120,12 @@ def activation_depth_sweep(fig, depth, init):
     # the depth slider grows the bars inside a fixed frame.
     reachable = np.concatenate([gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init)), predicted_at(SWEEP_DEPTHS[1])])
     left.set_xlim(*_decades_around(np.concatenate([shown, predicted, reachable, [0.1, 10]])))
-    left.plot(predicted, y, "D", color="black", markersize=7, linestyle="", label="predicted (recursion)")
+    # hollow, so that it shows on a black bar (GELU's) as on any other
+    left.plot(predicted, y, "D", markerfacecolor="white", markeredgecolor="black", markeredgewidth=2,
+              markersize=8, linestyle="", label="predicted (recursion)")
+    if not drawn.any():
+        left.text(0.5, 0.5, "no gradient reaches layer 1:\nno ratio to draw", transform=left.transAxes,
+                  ha="center", va="center", color=COLORS["diverged"], fontsize=13)
     left.axvline(1, color="black", linewidth=1.5)
     left.axvspan(0.1, 10, color="gray", alpha=0.15)
     left.text(1, 1.02, "grey: within ×10   ◆ predicted", transform=left.get_xaxis_transform(), ha="center",
@@ -134,7 +142,7 @@ def activation_depth_sweep(fig, depth, init):
     right.set_xlim(0, 1)
     right.set_xlabel("fraction of units")
     right.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=10, frameon=False)
-    fig.suptitle(f"{depth} layers of 32, {'each with its matched init' if init == 'matched' else init}")
+    fig.suptitle(f"{depth} layers, 32 units wide, {'each with its matched init' if init == 'matched' else init}")
 
 
 @exercise("03.1", "On zero-mean, symmetric inputs, what fraction of a ReLU layer's units is "

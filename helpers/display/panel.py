@@ -37,8 +37,9 @@ from .recycling import Recycler, prepare
 CUSTOM = "(custom)"
 PANEL_DPI = 100  # a 10-inch figure is a 1,000-pixel picture, shown 1,000 pixels wide
 PANEL_CSS = """<style>
+.helpers-panel { --jp-widgets-font-size: 15px; --jp-ui-font-size1: 15px; }
 .helpers-panel .widget-label, .helpers-panel .widget-readout, .helpers-panel .widget-dropdown select,
-.helpers-panel .widget-checkbox label, .helpers-panel .widget-toggle-button { font-size: 15px; }
+.helpers-panel .widget-checkbox label, .helpers-panel .widget-toggle-button { font-size: 15px !important; }
 .helpers-panel .helpers-status { font-size: 14px; color: #333; }
 </style>"""
 
@@ -117,7 +118,9 @@ class ControlPanel:
         for name, control in self.controls.items():
             control.value = self.values[name]
             control.observe(self._on_change, names="value")
-        self.presets = W.ToggleButtons(options=[CUSTOM, *figure.presets], value=CUSTOM,
+        # lit from the start where the values are a preset's
+        lit = next((name for name in figure.presets if figure.preset(name) == self.values), CUSTOM)
+        self.presets = W.ToggleButtons(options=[CUSTOM, *figure.presets], value=lit,
                                        description="presets", style={"button_width": "auto"})
         self.presets.observe(self._on_preset, names="value")
         self._canvas = new_figure(figure.figsize, dpi=dpi)
