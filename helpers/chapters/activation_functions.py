@@ -84,10 +84,11 @@ def gradient_ratios(profiles) -> np.ndarray:
 
 
 def _decades_around(values) -> tuple:
-    """The smallest whole-decade interval that holds every positive finite value."""
+    """Whole decades around every positive finite value, with a decade to spare at each end:
+    a bar starts at the axis's left edge, and the smallest one must still be seen."""
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values) & (values > 0)]
-    return 10.0 ** np.floor(np.log10(values.min())), 10.0 ** np.ceil(np.log10(values.max()))
+    return 10.0 ** (np.floor(np.log10(values.min())) - 1), 10.0 ** (np.ceil(np.log10(values.max())) + 1)
 
 
 @interactive_figure(

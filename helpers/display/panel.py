@@ -41,6 +41,8 @@ PANEL_CSS = """<style>
 .helpers-panel .widget-label, .helpers-panel .widget-readout, .helpers-panel .widget-dropdown select,
 .helpers-panel .widget-checkbox label, .helpers-panel .widget-toggle-button { font-size: 15px !important; }
 .helpers-panel .helpers-status { font-size: 14px; color: #333; }
+/* the page's printed claims (✔ … [numbers]) wrap between words, not inside a name */
+.jp-RenderedText pre { word-break: normal !important; overflow-wrap: break-word; }
 </style>"""
 
 
