@@ -179,9 +179,11 @@ def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], 
 
 
 def mark_diverged(ax: Axes, step: int) -> None:
+    """A dotted line at the step where a run diverged, labelled on its right: after it the run
+    has no data, so the label covers no curve of that run."""
     ax.axvline(step, color=COLORS["diverged"], linestyle=":", linewidth=2)
     ax.annotate(f"diverged at step {step}", xy=(step, 0.5), xycoords=("data", "axes fraction"),
-                xytext=(-6, 0), textcoords="offset points", ha="right", rotation=90,
+                xytext=(6, 0), textcoords="offset points", ha="left", va="center", rotation=90,
                 color=COLORS["diverged"], fontsize=12)
 
 
@@ -195,6 +197,7 @@ def training_curves(ax: Axes, runs: Mapping[str, object], *, log=False, colors=N
             mark_diverged(ax, run.diverged_at)
     if log:
         ax.set_yscale("log")
+    ax.set_xmargin(0)  # steps start at 0 (a margin would round the axis out to step −50)
     ax.set_xlabel("training step")
     ax.set_ylabel("training loss (cross-entropy)")
     ax.legend()
