@@ -172,6 +172,8 @@ def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], 
         ax.text(0.02, 0.95, f"non-finite values in layer{'s' if len(overflowed) > 1 else ''} "
                 f"{', '.join(map(str, overflowed))}", transform=ax.transAxes, va="top",
                 color=COLORS["diverged"], fontsize=12)
+    if value_range is not None:
+        ax.set_xlim(*value_range)  # exactly the histograms' range (no margin rounded outwards)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of units")
     if legend:
