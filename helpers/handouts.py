@@ -92,7 +92,6 @@ def copy_mathjax(out: Path) -> None:
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PAPER = {"A4": "A4", "Letter": "Letter"}
 # The printable width at 96 px/inch with 12 mm side margins: 210 − 24 mm on A4, 8.5 in − 24 mm
 # on Letter. The page is laid out (and MathJax breaks long equations) at this width, as printed.
 PRINT_WIDTH_PX = {"A4": 703, "Letter": 725}
@@ -105,7 +104,7 @@ def print_pdfs(out: Path, pages: list[Path], paper: str = "A4") -> list[Path]:
     import functools
     import http.server
     import threading
-    paper = PAPER[check_choice("paper", paper, PAPER)]
+    check_choice("paper", paper, PRINT_WIDTH_PX)
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"--pdf prints with Chromium, and there is none at {CHROMIUM}: "
                            "install it (Debian/Ubuntu: apt-get install chromium) or print the HTML "
@@ -207,7 +206,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     parser.add_argument("--only", nargs="+", help="build only these notebooks (by name or number, e.g. 00 04)")
     parser.add_argument("--pdf", action="store_true", help="also print each handout to a PDF beside it (needs Chromium)")
-    parser.add_argument("--paper", choices=sorted(PAPER), default="A4", help="paper size for --pdf (default A4)")
+    parser.add_argument("--paper", choices=sorted(PRINT_WIDTH_PX), default="A4", help="paper size for --pdf (default A4)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")

@@ -112,6 +112,27 @@ def round_up(value: float) -> float:
     return next(step * decade for step in (1, 2, 4, 6, 8, 10) if step * decade >= value * (1 - 1e-12))
 
 
+def z_frame(functions, half_width: float) -> dict:
+    """Limits for curves of ``functions`` drawn over ±``half_width``, from the parameters only: z
+    over ±round_up(half_width), and the functions' values over that whole stretch (5 % room).
+    The curves grow inside a frame that changes only now and then as a z-range slider moves."""
+    edge = round_up(half_width)
+    z = np.linspace(-edge, edge, 801)
+    values = np.concatenate([f(z) for f in functions])
+    room = 0.05 * (values.max() - values.min())
+    return {"xlim": (-edge, edge), "ylim": (values.min() - room, values.max() + room)}
+
+
+def decade_limits(values, spare: int = 0) -> tuple[float, float]:
+    """Whole decades around every finite non-zero |value| (at least one decade), with ``spare``
+    decades more at each end (a bar starts at a log axis's edge: the smallest must be seen)."""
+    values = np.abs(np.asarray(values, dtype=float))
+    values = values[np.isfinite(values) & (values > 0)]
+    bottom = np.floor(np.log10(values.min()))
+    top = max(np.ceil(np.log10(values.max())), bottom + 1)
+    return 10.0 ** (bottom - spare), 10.0 ** (top + spare)
+
+
 def _snap_log_limits(ax: Axes) -> None:
     """A log y axis over everything drawn so far, ending on whole decades in steps that grow with
     the span (1 decade for up to 6, then 2, 3, 5, 10, …): at least one decade shown, at most a

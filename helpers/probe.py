@@ -191,21 +191,11 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     expected = layers[0][0].in_features
     if x.ndim != 2 or x.shape[1] != expected:
         raise ValueError(f"x must have shape (batch, {expected}) to match the model; got {tuple(x.shape)}")
-    if loss is None:
-        loss = F.cross_entropy
-    elif not callable(loss):
-        loss = LOSSES[check_choice("loss", loss, LOSSES)]
+    loss = _loss_function(loss)
 
     model.zero_grad(set_to_none=True)
     with _recording(layers, retain_grad=True) as (pre, post), np.errstate(all="ignore"):
-        out = model(x)
-        if y is None:
-            loss_value = None
-            out.backward(_seed_gradient(out.shape, seed))
-        else:
-            objective = loss(out, torch.as_tensor(y))
-            loss_value = float(objective.detach())
-            objective.backward()
+        loss_value = _backward(model(x), y, loss, seed)
 
     # Zero-copy float32 views; every reduction below accumulates in float64.
     return _summarise([p.detach().numpy() for p in pre], [p.detach().numpy() for p in post],
@@ -213,6 +203,24 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
                        for p in pre],
                       [name for _, _, name in layers], [linear.weight.grad for linear, _, _ in layers],
                       loss_value)
+
+
+def _loss_function(loss):
+    """``None`` → cross-entropy; a name from LOSSES; or any callable ``loss(output, y)``."""
+    if loss is None:
+        return F.cross_entropy
+    return loss if callable(loss) else LOSSES[check_choice("loss", loss, LOSSES)]
+
+
+def _backward(out: torch.Tensor, y, loss, seed: int) -> float | None:
+    """Back-propagate from ``out``: the loss against ``y`` (returned), or with ``y=None`` the
+    seeded standard-normal gradient (and None)."""
+    if y is None:
+        out.backward(_seed_gradient(out.shape, seed))
+        return None
+    objective = loss(out, torch.as_tensor(y))
+    objective.backward()
+    return float(objective.detach())
 
 
 def _summarise(z, a, dz, names, weight_grads, loss_value, forward: dict | None = None) -> Profile:
@@ -243,7 +251,7 @@ def _with_finiteness(stats: dict, loss_value, z, a, dz, **extra) -> Profile:
 ACTIVATION_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
                       nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Softsign, nn.Softplus, nn.Hardtanh,
                       nn.Hardswish, nn.Hardsigmoid, nn.LogSigmoid, nn.Tanhshrink, nn.Softshrink,
-                      nn.Hardshrink, nn.Threshold, nn.Identity)
+                      nn.Hardshrink, nn.Threshold)
 WEIGHT_MODULES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
@@ -262,19 +270,14 @@ def course_activation_name(module: nn.Module) -> str | None:
 
 def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
     from .activations import SATURATION_RATIO
-    activations = [(name, m) for name, m in model.named_modules()
-                   if isinstance(m, ACTIVATION_MODULES) and not (isinstance(m, nn.Identity) and m is model)]
-    activations = [(n, m) for n, m in activations if not isinstance(m, nn.Identity)]
+    activations = [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATION_MODULES)]
     if not activations:
         raise ValueError(
             f"profile looks for activation modules (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, … "
             f"or a model from helpers.mlp) and found none in this {type(model).__name__}: write the "
             f"activations as modules (nn.ReLU()) rather than functions (F.relu) so that the probe can see them")
     x = torch.as_tensor(x, dtype=torch.float32)
-    if loss is None:
-        loss = F.cross_entropy
-    elif not callable(loss):
-        loss = LOSSES[check_choice("loss", loss, LOSSES)]
+    loss = _loss_function(loss)
     calls, last_weight, handles, inplace = [], [None], [], []
     names = {id(m): n for n, m in activations}
 
@@ -301,13 +304,7 @@ def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
                 out = model(x.detach().requires_grad_())
             except RuntimeError as error:
                 raise ValueError(f"the model could not run on x of shape {tuple(x.shape)}: {error}") from None
-            if y is None:
-                loss_value = None
-                out.backward(torch.randn(out.shape, generator=random_stream(seed, "probe")))
-            else:
-                objective = loss(out, torch.as_tensor(y))
-                loss_value = float(objective.detach())
-                objective.backward()
+            loss_value = _backward(out, y, loss, seed)
     finally:
         for handle in handles:
             handle.remove()

@@ -110,8 +110,6 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     parameters = [p for _, p in named]
     velocity = [torch.zeros_like(p) for p in parameters]
     generator = random_stream(seed, "batches")
-    # Per layer (nets.layers decides which), the norm of its weight and of its weight gradient;
-    # a frozen weight keeps its norm and has no gradient (recorded as 0).
     # Per layer (nets.layers decides which), the norm of its weight and of its weight gradient,
     # read off the per-parameter norms the loop computes anyway; a frozen weight keeps its norm
     # and has no gradient (recorded as 0).

@@ -7,7 +7,7 @@ from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..plots import COLORS, round_up
+from ..plots import COLORS, decade_limits, z_frame
 from ..probe import profile_fresh_mlp
 from ..theory import gradient_ratio, weight_variance_gain
 
@@ -20,17 +20,6 @@ def matched_init(activation: str) -> str:
     return "he_normal" if activation in RECTIFIERS else "xavier_normal"
 
 
-def _z_frame(functions, z_range) -> dict:
-    """Limits that depend on the parameters only: z over ±(z_range rounded up to 1, 2, 4, 6, 8 ×
-    10ᵏ), and the functions' values over that whole stretch. The curves grow inside a frame that
-    changes only now and then while the z-range slider moves."""
-    edge = round_up(z_range)
-    z = np.linspace(-edge, edge, 801)
-    values = np.concatenate([f(z) for f in functions])
-    room = 0.05 * (values.max() - values.min())
-    return {"xlim": (-edge, edge), "ylim": (values.min() - room, values.max() + room)}
-
-
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Two activations and their slopes",
@@ -41,8 +30,8 @@ def _z_frame(functions, z_range) -> dict:
              "ReLU vs leaky ReLU": {"first": "relu", "second": "leaky_relu"},
              "ELU vs GELU": {"first": "elu", "second": "gelu"},
              "tanh vs softsign": {"first": "tanh", "second": "softsign"}},
-    frame=lambda v: [_z_frame([ACTIVATIONS[v[n]].function for n in ("first", "second")], v["z_range"]),
-                     _z_frame([ACTIVATIONS[v[n]].derivative for n in ("first", "second")], v["z_range"])],
+    frame=lambda v: [z_frame([ACTIVATIONS[v[n]].function for n in ("first", "second")], v["z_range"]),
+                     z_frame([ACTIVATIONS[v[n]].derivative for n in ("first", "second")], v["z_range"])],
 )
 def compare_activations(fig, first, second, z_range):
     z = np.linspace(-z_range, z_range, 801)
@@ -83,14 +72,6 @@ def gradient_ratios(profiles) -> np.ndarray:
         return np.array([r.grad_std[0] / r.grad_std[-1] if r.finite else np.nan for r in profiles])
 
 
-def _decades_around(values) -> tuple:
-    """Whole decades around every positive finite value, with a decade to spare at each end:
-    a bar starts at the axis's left edge, and the smallest one must still be seen."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values) & (values > 0)]
-    return 10.0 ** (np.floor(np.log10(values.min())) - 1), 10.0 ** (np.ceil(np.log10(values.max())) + 1)
-
-
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Every activation at one depth",
@@ -120,7 +101,7 @@ def activation_depth_sweep(fig, depth, init):
     # The frame also holds what the deepest network the slider reaches gives, so that dragging
     # the depth slider grows the bars inside a fixed frame.
     reachable = np.concatenate([gradient_ratios(sweep_profiles(SWEEP_DEPTHS[1], init)), predicted_at(SWEEP_DEPTHS[1])])
-    left.set_xlim(*_decades_around(np.concatenate([shown, predicted, reachable, [0.1, 10]])))
+    left.set_xlim(*decade_limits(np.concatenate([shown, predicted, reachable, [0.1, 10]]), spare=1))
     # hollow, so that it shows on a black bar (GELU's) as on any other
     left.plot(predicted, y, "D", markerfacecolor="white", markeredgecolor="black", markeredgewidth=2,
               markersize=8, linestyle="", label="predicted (recursion)")

@@ -8,7 +8,7 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..plots import COLORS, layer_colors, layer_limits
+from ..plots import COLORS, decade_limits, layer_colors, layer_limits
 
 NOTEBOOK = "00_backprop_chain_rule"
 sigmoid = ACTIVATIONS["sigmoid"]
@@ -37,21 +37,14 @@ def chain_gradients(weights, biases, a0: float = 1.0, target: float = 0.0):
     return slopes * weights, grads
 
 
-def _decades(values) -> tuple:
-    values = np.abs(np.asarray(values, dtype=float))
-    values = values[np.isfinite(values) & (values > 0)]
-    low, high = np.log10(values.min()), np.log10(values.max())
-    return 10.0 ** np.floor(low), 10.0 ** max(np.ceil(high), np.floor(low) + 1)
-
-
 def _chain_frame(v):
     """Limits from the parameters alone: the longest chain on this stretch of the neuron axis
     (a few µs), in whole decades, so that dragging the depth grows the bars and the curve inside
     a fixed frame."""
     end = int(layer_limits(v["depth"])[1])
     factors, grads = chain_gradients(np.full(end, v["weight"]), np.full(end, v["bias"]))
-    return [{"xlim": layer_limits(v["depth"]), "ylim": _decades([*factors, 1.0, v["weight"] / 4])},
-            {"xlim": layer_limits(v["depth"]), "ylim": _decades(grads)}]
+    return [{"xlim": layer_limits(v["depth"]), "ylim": decade_limits([*factors, 1.0, v["weight"] / 4])},
+            {"xlim": layer_limits(v["depth"]), "ylim": decade_limits(grads)}]
 
 
 @interactive_figure(

@@ -6,8 +6,7 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure, knob
-from ..chapters.activation_functions import _z_frame
-from ..plots import COLORS, layer_limits, per_layer
+from ..plots import COLORS, layer_limits, per_layer, z_frame
 from ..probe import profile_fresh_mlp
 
 NOTEBOOK = "01_vanishing_gradients"
@@ -21,7 +20,7 @@ PROBE_BATCH = 128
             "z_range": FloatParam(1.0, 20.0, 6.0, log=False, step=0.5, label="z range ±")},
     presets={"sigmoid": {"activation": "sigmoid"}, "tanh": {"activation": "tanh"},
              "relu": {"activation": "relu"}},
-    frame=lambda v: [_z_frame([ACTIVATIONS[v["activation"]].function, ACTIVATIONS[v["activation"]].derivative],
+    frame=lambda v: [z_frame([ACTIVATIONS[v["activation"]].function, ACTIVATIONS[v["activation"]].derivative],
                               v["z_range"])],
 )
 def activation_and_derivative(fig, activation, z_range):

@@ -40,12 +40,11 @@ def _limits(low_high) -> tuple:
     return tuple(float(f"{v:.10g}") for v in low_high)
 
 
-def background_signature(fig: Figure, positions: bool = True) -> tuple:
-    """Everything the background layer's pixels depend on (for the axes the course draws);
-    with ``positions=False``, all but where each axes sits."""
+def background_signature(fig: Figure) -> tuple:
+    """Everything the background layer's pixels depend on (for the axes the course draws)."""
     parts = [tuple(fig.bbox.bounds), tuple(fig.patch.get_facecolor())]
     for ax in fig.axes:
-        parts.append((ax.get_visible(), ax.axison, tuple(ax.get_position().bounds) if positions else None,
+        parts.append((ax.get_visible(), ax.axison, tuple(ax.get_position().bounds),
                       _limits(ax.get_xlim()), _limits(ax.get_ylim()), tuple(ax.patch.get_facecolor()),
                       tuple((name, s.get_visible()) for name, s in ax.spines.items()),
                       _axis_signature(ax.xaxis), _axis_signature(ax.yaxis)))

@@ -234,9 +234,8 @@ class ControlPanel:
         fig = self._canvas
         fig.set_layout_engine("none")
         self._recycler.begin()
-        with lecture_style():
-            self.figure.draw(fig, **self.values)
-            self.figure.apply_frame(fig, self.values)
+        self.figure.draw(fig, **self.values)  # (redraw holds the lecture style)
+        self.figure.apply_frame(fig, self.values)
         self._recycler.end()
         for ax in fig.axes:  # axes the drawing made itself too (a twin, an inset)
             prepare(ax)

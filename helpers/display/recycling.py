@@ -15,7 +15,6 @@ figure is then cleared and the axes made anew on each redraw.
 """
 from __future__ import annotations
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -130,8 +129,7 @@ class Recycler:
                     self._clear_fully(ax)
             return self._axes
         fig.clear()
-        with mpl.rc_context():
-            axes = Figure.subplots(fig, nrows, ncols, **kwargs)
+        axes = Figure.subplots(fig, nrows, ncols, **kwargs)
         self._key, self._axes = key, axes
         for ax in self._flat():
             prepare(ax)
