@@ -49,10 +49,12 @@ def block_cost(kind: str, channels: int, size: int = 56) -> dict:
     return {"weights": sum(w for w, _ in convs), "multiply_adds": sum(m for _, m in convs)}
 
 
-def resnet_multiply_adds(depth: int, image_size: int = 224, classes: int = 1000) -> int:
+def resnet_multiply_adds(depth: int, image_size: int = 224, classes: int = 1000, *,
+                         shortcuts: bool = True) -> int:
     """Multiply-adds of one forward pass of ResNet-``depth`` (18, 34, 50, 101 or 152; v1, see
     above) on an ``image_size``×``image_size`` RGB image: conv1 (7×7, stride 2), the four
-    stages after a stride-2 max-pool, and the final fully connected layer."""
+    stages after a stride-2 max-pool, and the final fully connected layer. ``shortcuts=False``:
+    the paper's *plain* network of the same depth (no projection shortcuts to count)."""
     if isinstance(depth, bool) or depth not in RESNETS:
         raise ValueError(f"depth must be one of {', '.join(map(str, RESNETS))}; got {depth!r}")
     kind, blocks = RESNETS[depth]
@@ -70,7 +72,29 @@ def resnet_multiply_adds(depth: int, image_size: int = 224, classes: int = 1000)
             else:
                 total += (conv_cost(in_channels, width, 1, size_out)[1] + conv_cost(width, width, 3, size_out)[1]
                           + conv_cost(width, out_channels, 1, size_out)[1])
-            if size_out != size or in_channels != out_channels:
+            if shortcuts and (size_out != size or in_channels != out_channels):
                 total += conv_cost(in_channels, out_channels, 1, size_out)[1]  # projection shortcut
             size, in_channels = size_out, out_channels
     return total + in_channels * classes
+
+
+# VGG's 3×3 convolutions per stage (Simonyan & Zisserman 2015, configurations D and E); each
+# stage ends in a 2×2 max-pool; then 4096, 4096 and 1000 fully connected units on 7×7×512.
+VGGS = {16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
+
+
+def vgg_multiply_adds(depth: int, image_size: int = 224, classes: int = 1000) -> int:
+    """Multiply-adds of one forward pass of VGG-``depth`` (16 or 19) on an
+    ``image_size``×``image_size`` RGB image, counted as for the ResNets."""
+    if isinstance(depth, bool) or depth not in VGGS:
+        raise ValueError(f"depth must be one of {', '.join(map(str, VGGS))}; got {depth!r}")
+    check_int("image_size", image_size, 32)
+    check_int("classes", classes, 1)
+    total, size, in_channels = 0, image_size, 3
+    for stage, count in enumerate(VGGS[depth]):
+        width = min(64 * 2**stage, 512)
+        for _ in range(count):
+            total += conv_cost(in_channels, width, 3, size)[1]
+            in_channels = width
+        size //= 2
+    return total + in_channels * size * size * 4096 + 4096 * 4096 + 4096 * classes

@@ -1,20 +1,31 @@
 """The one model builder of the course: a multi-layer perceptron with every knob the chapters
 turn (depth, width, activation, initialization, residual connections, normalization).
 
-Each hidden layer is Linear → (norm) → activation, plus its input when ``residual=True``. The
-activation is a module of its own in every layer, so the probe can hook on it and see both the
-pre-activation z (its input) and the activation a (its output).
+The network is ``depth`` blocks of one of three kinds (``block=``):
+
+- ``"single"``: Linear → (norm) → φ, plus its input when ``residual=True`` (one weight layer);
+- ``"post"``: Linear → (norm) → φ → Linear → (norm) → (+ input) → φ: the block of He et al.
+  2016a and of the lecture, with the activation *after* the sum (two weight layers);
+- ``"pre"``: (norm) → φ → Linear → (norm) → φ → Linear → (+ input): the pre-activation block of
+  He et al. 2016b, whose shortcut is a pure identity (two weight layers).
+
+Without ``residual`` the same blocks make the plain network of the same depth. Every activation
+is a module of its own, so the probe can hook on it and see both the pre-activation z (its
+input) and the activation a (its output).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
+import torch
 from torch import nn
 
 from .activations import get_activation
 from .inits import get_init
 from .seeding import generator as random_stream
-from .validation import check_int
+from .validation import check_choice, check_int
 
 NORMS = {
     None: None,
@@ -23,20 +34,82 @@ NORMS = {
 }
 
 
-class HiddenLayer(nn.Module):
-    def __init__(self, in_features, width, activation, norm, residual):
+BLOCKS = ("single", "post", "pre")
+# What the residual branch F is multiplied by, h + s·F(h): "plain" s = 1; "scaled" s = 1/√depth;
+# "skipinit" a learnable scalar starting at 0 (De & Smith 2020); "fixup" s = 1, the branch's last
+# weight layer starts at 0 and the others are scaled by depth^(−1/(2m−2)) (Zhang et al. 2019,
+# m = 2 weight layers per branch; their scalar biases and multiplier are left out).
+BRANCHES = ("plain", "scaled", "fixup", "skipinit")
+
+
+class _Branch(nn.Module):
+    """What the blocks share: the shortcut (only where the shapes match: a first block that
+    changes the width is plain) and the branch's multiplier."""
+
+    def _setup_shortcut(self, in_features, width, residual, branch, depth):
+        self.residual = residual and in_features == width
+        self.branch_scale = 1 / math.sqrt(depth) if branch == "scaled" else 1.0
+        self.gate = nn.Parameter(torch.zeros(())) if branch == "skipinit" and self.residual else None
+
+    def _add(self, h, f):
+        if not self.residual:
+            return f
+        if self.gate is not None:
+            f = self.gate * f
+        return h + (self.branch_scale * f if self.branch_scale != 1.0 else f)
+
+
+class HiddenLayer(_Branch):
+    """``block="single"``: Linear → (norm) → φ, plus its input when residual."""
+
+    def __init__(self, in_features, width, activation, norm, residual, branch="plain", depth=1):
         super().__init__()
         self.linear = nn.Linear(in_features, width)
         self.norm = NORMS[norm](width) if norm else None  # no module call per step without one
         self.activation = get_activation(activation).module()
         self.activation_name = activation
-        # A residual sum needs matching shapes: a first layer that changes the width is plain.
-        self.residual = residual and in_features == width
+        self._setup_shortcut(in_features, width, residual, branch, depth)
 
     def forward(self, h):
         z = self.linear(h)
         a = self.activation(z if self.norm is None else self.norm(z))
-        return h + a if self.residual else a
+        return self._add(h, a)
+
+    def linears(self):
+        return [self.linear]
+
+
+class TwoLayerBlock(_Branch):
+    """``block="post"`` (He et al. 2016a, the lecture's): x → Linear → norm → φ → Linear → norm →
+    (+x) → φ. ``block="pre"`` (He et al. 2016b): x → norm → φ → Linear → norm → φ → Linear → (+x).
+    Without a shortcut either is two plain layers."""
+
+    def __init__(self, in_features, width, activation, norm, residual, order, branch="plain", depth=1):
+        super().__init__()
+        self.order = order
+        self.linear1 = nn.Linear(in_features, width)
+        self.linear2 = nn.Linear(width, width)
+        first_norm_width = width if order == "post" else in_features
+        self.norm1 = NORMS[norm](first_norm_width) if norm else None
+        self.norm2 = NORMS[norm](width) if norm else None
+        self.activation1 = get_activation(activation).module()
+        self.activation2 = get_activation(activation).module()
+        self.activation_name = activation
+        self._setup_shortcut(in_features, width, residual, branch, depth)
+
+    @staticmethod
+    def _maybe(norm, x):
+        return x if norm is None else norm(x)
+
+    def forward(self, h):
+        if self.order == "post":
+            f = self._maybe(self.norm2, self.linear2(self.activation1(self._maybe(self.norm1, self.linear1(h)))))
+            return self.activation2(self._add(h, f))
+        f = self.linear2(self.activation2(self._maybe(self.norm2, self.linear1(self.activation1(self._maybe(self.norm1, h))))))
+        return self._add(h, f)
+
+    def linears(self):
+        return [self.linear1, self.linear2]
 
 
 class MLP(nn.Module):
@@ -57,12 +130,18 @@ class MLP(nn.Module):
 
 def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "xavier_normal", *,
         in_features: int | None = None, out_features: int | None = None,
-        residual: bool = False, norm: str | None = None, seed: int = 0) -> MLP:
-    """``depth`` hidden layers of ``width`` units; biases start at 0.
+        residual: bool = False, norm: str | None = None, block: str = "single",
+        branch: str = "plain", seed: int = 0) -> MLP:
+    """``depth`` blocks of ``width`` units; biases start at 0.
 
+    ``block``: "single" (one weight layer per block: ``depth`` hidden layers), "post" or "pre"
+    (two weight layers per block, see the module's docstring). ``residual=True`` adds each
+    block's input to its output (where the widths match). ``branch`` (residual networks only):
+    "plain", "scaled" (the branch times 1/√depth), "fixup" (two-layer blocks only) or
+    "skipinit"; see ``BRANCHES``. ``norm``: None, "batch" (BatchNorm1d) or "layer".
     ``in_features=None``: the input has ``width`` features. ``out_features=None``: no readout,
-    the last hidden layer is the output; otherwise a final Linear (same init, no activation),
-    not counted in ``depth``. ``init`` is a name from ``INITS`` or a float std (N(0, std²)).
+    the last block is the output; otherwise a final Linear (same init, no activation), not
+    counted in ``depth``. ``init`` is a name from ``INITS`` or a float std (N(0, std²)).
     """
     check_int("depth", depth, 1)
     check_int("width", width, 1)
@@ -76,18 +155,35 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
         raise ValueError(f"norm must be None, 'batch' or 'layer'; got {norm!r}")
     if not isinstance(residual, bool):
         raise ValueError(f"residual must be True or False; got {residual!r}")
+    check_choice("block", block, BLOCKS)
+    check_choice("branch", branch, BRANCHES)
+    if branch != "plain" and not residual:
+        raise ValueError(f"branch={branch!r} changes a residual branch: it needs residual=True")
+    if branch == "fixup" and block == "single":
+        raise ValueError("branch='fixup' needs two weight layers per branch: block='post' or 'pre'")
 
     generator = random_stream(seed, "weights")
     sizes = [in_features or width] + [width] * depth
-    hidden = [HiddenLayer(n_in, n_out, activation, norm, residual)
-              for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    if block == "single":
+        hidden = [HiddenLayer(n_in, n_out, activation, norm, residual, branch, depth)
+                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    else:
+        hidden = [TwoLayerBlock(n_in, n_out, activation, norm, residual, block, branch, depth)
+                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     readout = nn.Linear(width, out_features) if out_features is not None else None
-    for linear in [layer.linear for layer in hidden] + ([readout] if readout else []):
+    # One stream, layer after layer: the first blocks of a deeper network are this network.
+    for linear in [linear for layer in hidden for linear in layer.linears()] + ([readout] if readout else []):
         weight_init(linear.weight, generator)
         nn.init.zeros_(linear.bias)
+    if branch == "fixup":
+        with torch.no_grad():
+            for layer in hidden:
+                if layer.residual:
+                    layer.linear1.weight.mul_(depth ** (-1 / (2 * 2 - 2)))
+                    layer.linear2.weight.zero_()
     settings = dict(depth=depth, width=width, activation=activation, init=init,
                     in_features=in_features, out_features=out_features,
-                    residual=residual, norm=norm, seed=seed)
+                    residual=residual, norm=norm, block=block, branch=branch, seed=seed)
     return MLP(hidden, readout, settings)
 
 
@@ -107,9 +203,10 @@ class Layer:
 def layers(model: nn.Module) -> list[Layer]:
     """The weight layers of ``model``, input side first: the one place that decides what "a
     layer" is, for ``profile`` (the hidden ones) and ``train`` (all of them, for the per-layer
-    norms it records). For an ``mlp``: each hidden layer's Linear with its activation module,
-    then the readout. For any other model: every ``nn.Linear``, with no activation known."""
-    if isinstance(model, MLP):
+    norms it records). For an ``mlp`` of single-layer blocks: each hidden layer's Linear with its
+    activation module, then the readout. For two-layer blocks and any other model: every
+    ``nn.Linear``, with no activation known (``profile`` then finds the activation modules)."""
+    if isinstance(model, MLP) and model.settings["block"] == "single":
         found = [Layer(f"hidden.{i}.linear", layer.linear, layer.activation, layer.activation_name)
                  for i, layer in enumerate(model.hidden)]
         if model.readout is not None:

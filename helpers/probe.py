@@ -169,7 +169,8 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     usual signal-propagation probe, independent of any task); with ``y`` the loss is used
     (``None`` or ``"cross_entropy"``, ``"mse"``, or any callable ``loss(output, y)``).
 
-    What counts as a layer: for a model from ``helpers.mlp``, each hidden layer. For any other
+    What counts as a layer: for a model from ``helpers.mlp`` with single-layer blocks, each
+    hidden layer (for two-layer blocks, as for any other model, each activation). For any other
     ``nn.Module`` — ``nn.Sequential`` of ``Linear``/``Conv1d``/``Conv2d``, norms, residual blocks,
     your own ``forward`` — each call of an elementwise activation *module* (``nn.ReLU``,
     ``nn.Tanh``, ``nn.GELU``, ``nn.SiLU``, …, and those of ``helpers.ACTIVATIONS``): its input is
@@ -180,9 +181,10 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     saturated only for the activations the course knows, masked otherwise — and, for
     convolutions, per-channel statistics; ``weight_grad_norm`` is that of the last Linear or
     convolution run before the activation. A model that uses batch norm is profiled in
-    whatever mode it is in (``model.train()``: the batch's own statistics).
+    whatever mode it is in: in training mode (a fresh model's, and ``helpers.train`` leaves it
+    so) every norm uses the probe batch's own statistics.
     """
-    if not isinstance(model, MLP):
+    if not isinstance(model, MLP) or model.settings["block"] != "single":
         return _profile_any_model(model, x, y, loss, seed)
     layers = _hidden_layers(model)
     if not layers:
@@ -484,3 +486,40 @@ def _profile_fresh(depth, width, activation, init, batch, seed, weight_gradients
                         forward={key: value[:depth] for key, value in forward.statistics.items()})
     _read_only([result.grad_std] + ([result.weight_grad_norm] if weight_gradients else []))
     return result
+
+
+@dataclass
+class StreamProfile:
+    """The residual stream of an ``mlp``: the signal h_l between blocks (h_0 the input, h_L the
+    last block's output) and the gradient ∂L/∂h_l flowing back along it. Each entry is a root
+    mean square over the batch and the units, index 0 = the input."""
+    signal_rms: np.ndarray  # rms of h_l, l = 0..depth
+    gradient_rms: np.ndarray  # rms of ∂L/∂h_l, l = 0..depth
+    signals: list[np.ndarray] = field(default_factory=list, repr=False)  # h_l itself (float64)
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.signal_rms).all() and np.isfinite(self.gradient_rms).all())
+
+
+def stream_profile(model: MLP, x, y=None, *, loss=None, seed: int = 0) -> StreamProfile:
+    """One forward/backward pass through an ``mlp``, measured *between* its blocks: where a
+    residual network adds its shortcut, ∂L/∂h_l = ∂L/∂h_{l+1}·(I + ∂F/∂h_l). (``profile``
+    measures inside the blocks, at each activation.) ``y``, ``loss`` and ``seed`` as in
+    ``profile``; the readout, if any, is applied after the last block."""
+    if not isinstance(model, MLP):
+        raise ValueError(f"stream_profile needs a model from helpers.mlp; got {type(model).__name__}")
+    x = torch.as_tensor(x, dtype=torch.float32)
+    stream = [x.clone().requires_grad_(True)]
+    with np.errstate(all="ignore"):
+        for block in model.hidden:
+            stream.append(block(stream[-1]))
+            stream[-1].retain_grad()
+        out = model.readout(stream[-1]) if model.readout is not None else stream[-1]
+        model.zero_grad(set_to_none=True)
+        _backward(out, y, _loss_function(loss), seed)
+
+    def rms(tensors):
+        return np.array([float(torch.sqrt(torch.mean(t.detach().double() ** 2))) if t is not None else np.nan
+                         for t in tensors])
+    return StreamProfile(rms(stream), rms([h.grad for h in stream]), [h.detach().double().numpy() for h in stream])

@@ -41,3 +41,13 @@ def test_bad_arguments_name_the_valid_choices():
         architectures.block_cost("wide", 64)
     with pytest.raises(ValueError, match="multiple of 4"):
         architectures.block_cost("bottleneck", 66)
+
+
+def test_vgg_and_the_plain_network_as_the_paper_counts_them():
+    assert architectures.vgg_multiply_adds(19) / 1e9 == pytest.approx(19.6, rel=0.01)
+    assert architectures.vgg_multiply_adds(16) / 1e9 == pytest.approx(15.3, rel=0.015)
+    # the plain network is ResNet-34 without its three projection shortcuts
+    assert architectures.resnet_multiply_adds(34) - architectures.resnet_multiply_adds(34, shortcuts=False) == sum(
+        architectures.conv_cost(64 * 2**s, 128 * 2**s, 1, 28 // 2**s)[1] for s in range(3))
+    with pytest.raises(ValueError, match="16, 19"):
+        architectures.vgg_multiply_adds(11)

@@ -56,3 +56,56 @@ def test_norm_sits_between_linear_and_activation(norm, kind):
 def test_bad_arguments_raise_value_error_naming_valid_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         helpers.mlp(**kwargs)
+
+
+@pytest.mark.parametrize("block", ["post", "pre"])
+def test_two_layer_blocks_have_two_weight_layers_and_add_their_input(block):
+    model = helpers.mlp(3, 8, "relu", "he_normal", residual=True, block=block, seed=1)
+    assert len(helpers.nets.layers(model)) == 6
+    x = torch.randn(5, 8)
+    first = model.hidden[0]
+    with torch.no_grad():
+        first.linear2.weight.zero_()  # branch output 0 (biases start at 0): the block is its shortcut
+    expected = torch.relu(x) if block == "post" else x  # the lecture's block puts a ReLU after the sum
+    assert torch.allclose(first(x), expected)
+
+
+def test_branch_variants_start_as_their_definitions_say():
+    depth = 9
+    fixup = helpers.mlp(depth, 8, "relu", "he_normal", residual=True, block="pre", branch="fixup", seed=3)
+    plain = helpers.mlp(depth, 8, "relu", "he_normal", residual=True, block="pre", seed=3)
+    for f, p in zip(fixup.hidden, plain.hidden):
+        assert torch.count_nonzero(f.linear2.weight) == 0
+        assert torch.allclose(f.linear1.weight, p.linear1.weight / 3)  # depth^(-1/2) for two-layer branches
+    skip = helpers.mlp(depth, 8, residual=True, branch="skipinit")
+    assert all(block.gate is not None and float(block.gate.detach()) == 0.0 for block in skip.hidden)
+    assert "hidden.0.gate" in dict(skip.named_parameters())  # trained like any weight
+    scaled = helpers.mlp(depth, 8, residual=True, branch="scaled")
+    assert all(block.branch_scale == pytest.approx(1 / 3) for block in scaled.hidden)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(block="dense"), "block must be one of 'single', 'post', 'pre'"),
+    (dict(branch="fixup"), "needs residual=True"),
+    (dict(residual=True, branch="fixup"), "needs two weight layers"),
+    (dict(residual=True, branch="wide"), "branch must be one of"),
+])
+def test_block_and_branch_are_validated(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        helpers.mlp(3, 8, **kwargs)
+
+
+def test_stream_profile_measures_the_gradient_between_blocks():
+    # One residual block with zero weights is the identity: the gradient at its input equals
+    # the seeded gradient at its output; without the shortcut its input gets none.
+    for residual, expected in [(True, 1.0), (False, 0.0)]:
+        model = helpers.mlp(1, 6, "tanh", "zeros", residual=residual)
+        stream = helpers.probe.stream_profile(model, torch.randn(50, 6), seed=2)
+        assert stream.gradient_rms[0] == pytest.approx(expected * stream.gradient_rms[1])
+    with pytest.raises(ValueError, match="helpers.mlp"):
+        helpers.probe.stream_profile(torch.nn.Linear(3, 3), torch.randn(2, 3))
+
+
+def test_profile_of_two_layer_blocks_sees_every_activation():
+    model = helpers.mlp(4, 16, "relu", "he_normal", residual=True, block="post", norm="batch")
+    assert helpers.profile(model, torch.randn(32, 16)).depth == 8
