@@ -43,6 +43,8 @@ def test_a_figure_draws_an_activation_in_that_activations_colour(name, activatio
     activation's colour for itself."""
     figure = helpers.FIGURES[name]
     key = "activation" if "activation" in figure.params else "first"
+    if activation not in figure.params[key].choices:
+        pytest.skip(f"{name} offers only {figure.params[key].choices}")
     fig = figure.render(**{key: activation})
     to_rgb = matplotlib.colors.to_rgb
     drawn = {to_rgb(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
