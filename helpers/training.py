@@ -47,6 +47,7 @@ def sgd_step(parameters, buffers, *, lr, momentum, weight_decay):
 class TrainingRun:
     loss: np.ndarray  # training loss of each step's minibatch (until divergence)
     grad_norm: np.ndarray  # total gradient norm of each step, before any clipping
+    clipped: np.ndarray  # per step: did clipping change the gradient (clip_norm or clip_value)?
     layer_grad_norm: np.ndarray  # (steps, layers): each Linear's weight-gradient norm
     layer_weight_norm: np.ndarray  # (steps, layers): each Linear's weight norm after the update
     eval_steps: np.ndarray  # steps at which the test accuracy was measured
@@ -57,6 +58,11 @@ class TrainingRun:
     nonfinite_parameters: list[str]
     seconds: float
     records: dict[str, np.ndarray] = field(default_factory=dict)  # from the callbacks
+
+    @property
+    def clipped_fraction(self) -> float:
+        """The share of the steps taken in which clipping changed the gradient (0 without clipping)."""
+        return float(self.clipped.mean()) if len(self.clipped) else 0.0
 
     @property
     def diverged(self) -> bool:
@@ -122,7 +128,7 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         return [parameter_norms[slot] if slot is not None else frozen[i] for i, slot in enumerate(weight_slots)]
 
     callbacks = callbacks or {}
-    losses, grad_norms, layer_grads, layer_weights, eval_steps, test_curve = [], [], [], [], [], []
+    losses, grad_norms, clipped, layer_grads, layer_weights, eval_steps, test_curve = [], [], [], [], [], [], []
     records = {name: [] for name in callbacks}
     diverged_at, bad_parameters = None, []
 
@@ -154,11 +160,15 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
             diverged_at, bad_parameters = step, nonfinite(grads, ".grad")
             break
         with torch.no_grad():
+            fired = False
             if clip_norm is not None:  # as torch.nn.utils.clip_grad_norm_ does it
+                fired = bool(total > clip_norm)
                 torch._foreach_mul_(grads, torch.clamp(clip_norm / (total + 1e-6), max=1.0))
             if clip_value is not None:
+                fired = fired or max(float(g.abs().max()) for g in grads) > clip_value
                 torch._foreach_clamp_max_(grads, clip_value)
                 torch._foreach_clamp_min_(grads, -clip_value)
+            clipped.append(fired)
         sgd_step(parameters, velocity, lr=lr, momentum=momentum, weight_decay=weight_decay)
         with torch.no_grad():
             # Each parameter's norm in float64, which cannot overflow on float32 entries: so it
@@ -177,7 +187,7 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
 
     finished = diverged_at is None
     return TrainingRun(
-        loss=np.array(losses), grad_norm=np.array(grad_norms),
+        loss=np.array(losses), grad_norm=np.array(grad_norms), clipped=np.array(clipped, dtype=bool),
         layer_grad_norm=np.array(layer_grads).reshape(len(layer_grads), len(weights)),
         layer_weight_norm=np.array(layer_weights).reshape(len(layer_weights), len(weights)),
         eval_steps=np.array(eval_steps), test_accuracy_curve=np.array(test_curve),

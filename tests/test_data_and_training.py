@@ -185,3 +185,31 @@ def test_a_huge_but_finite_weight_is_not_called_non_finite():
     assert not torch.isfinite(torch.linalg.vector_norm(model.readout.bias * 10))
     run = helpers.train(model, helpers.digits(), steps=3, lr=1e-3, progress=False)
     assert not run.diverged, run.summary()
+
+
+@pytest.mark.parametrize("kind", ["norm", "value"])
+def test_clipping_is_torchs_and_says_when_it_fired(kind):
+    """One step of helpers.train with clipping against the same step written with torch's own
+    clip_grad_norm_ / clip_grad_value_ on the same minibatch."""
+    from helpers.seeding import generator as random_stream
+    data = helpers.digits(seed=0)
+    threshold = 0.5 if kind == "norm" else 0.01
+    ours = helpers.mlp(3, 16, "relu", "he_normal", in_features=64, out_features=10, seed=4)
+    theirs = helpers.mlp(3, 16, "relu", "he_normal", in_features=64, out_features=10, seed=4)
+    run = helpers.train(ours, data, steps=1, lr=0.1, batch_size=32, seed=5, progress=False,
+                        **{f"clip_{kind}": threshold})
+    batch = torch.randint(0, len(data.x_train), (32,), generator=random_stream(5, "batches"))
+    torch.nn.functional.cross_entropy(theirs(data.x_train[batch]), data.y_train[batch]).backward()
+    if kind == "norm":
+        before = float(torch.nn.utils.clip_grad_norm_(theirs.parameters(), threshold))
+        assert run.grad_norm[0] == pytest.approx(before, rel=1e-5)  # recorded before clipping
+    else:
+        torch.nn.utils.clip_grad_value_(theirs.parameters(), threshold)
+    with torch.no_grad():
+        for p in theirs.parameters():
+            p -= 0.1 * p.grad
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        assert torch.allclose(a, b, atol=1e-6)
+    assert run.clipped.tolist() == [True] and run.clipped_fraction == 1.0
+    unclipped = helpers.train(helpers.mlp(2, 8, in_features=64, out_features=10), data, steps=3, progress=False)
+    assert unclipped.clipped.tolist() == [False] * 3 and unclipped.clipped_fraction == 0.0
