@@ -40,6 +40,7 @@ BLOCKS = ("single", "post", "pre")
 # weight layer starts at 0 and the others are scaled by depth^(−1/(2m−2)) (Zhang et al. 2019,
 # m = 2 weight layers per branch; their scalar biases and multiplier are left out).
 BRANCHES = ("plain", "scaled", "fixup", "skipinit")
+FIXUP_BRANCH_LAYERS = 2  # Fixup's m: the weight layers of a two-layer block's branch
 
 
 class _Branch(nn.Module):
@@ -124,6 +125,12 @@ class MLP(nn.Module):
             x = layer(x)
         return self.readout(x) if self.readout is not None else x
 
+    @property
+    def single_layer_blocks(self) -> bool:
+        """One weight layer and one activation per block (``block="single"``): the layout in which
+        ``layers`` pairs each Linear with its activation and ``profile`` takes its fast path."""
+        return self.settings["block"] == "single"
+
     def extra_repr(self):
         return ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
 
@@ -164,12 +171,9 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
 
     generator = random_stream(seed, "weights")
     sizes = [in_features or width] + [width] * depth
-    if block == "single":
-        hidden = [HiddenLayer(n_in, n_out, activation, norm, residual, branch, depth)
-                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-    else:
-        hidden = [TwoLayerBlock(n_in, n_out, activation, norm, residual, block, branch, depth)
-                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    hidden = [HiddenLayer(n_in, n_out, activation, norm, residual, branch, depth) if block == "single"
+              else TwoLayerBlock(n_in, n_out, activation, norm, residual, block, branch, depth)
+              for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     readout = nn.Linear(width, out_features) if out_features is not None else None
     # One stream, layer after layer: the first blocks of a deeper network are this network.
     for linear in [linear for layer in hidden for linear in layer.linears()] + ([readout] if readout else []):
@@ -179,7 +183,7 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
         with torch.no_grad():
             for layer in hidden:
                 if layer.residual:
-                    layer.linear1.weight.mul_(depth ** (-1 / (2 * 2 - 2)))
+                    layer.linear1.weight.mul_(depth ** (-1 / (2 * FIXUP_BRANCH_LAYERS - 2)))
                     layer.linear2.weight.zero_()
     settings = dict(depth=depth, width=width, activation=activation, init=init,
                     in_features=in_features, out_features=out_features,
@@ -206,7 +210,7 @@ def layers(model: nn.Module) -> list[Layer]:
     norms it records). For an ``mlp`` of single-layer blocks: each hidden layer's Linear with its
     activation module, then the readout. For two-layer blocks and any other model: every
     ``nn.Linear``, with no activation known (``profile`` then finds the activation modules)."""
-    if isinstance(model, MLP) and model.settings["block"] == "single":
+    if isinstance(model, MLP) and model.single_layer_blocks:
         found = [Layer(f"hidden.{i}.linear", layer.linear, layer.activation, layer.activation_name)
                  for i, layer in enumerate(model.hidden)]
         if model.readout is not None:

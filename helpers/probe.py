@@ -184,7 +184,7 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
     whatever mode it is in: in training mode (a fresh model's, and ``helpers.train`` leaves it
     so) every norm uses the probe batch's own statistics.
     """
-    if not isinstance(model, MLP) or model.settings["block"] != "single":
+    if not isinstance(model, MLP) or not model.single_layer_blocks:
         return _profile_any_model(model, x, y, loss, seed)
     layers = _hidden_layers(model)
     if not layers:

@@ -162,10 +162,11 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         with torch.no_grad():
             fired = False
             if clip_norm is not None:  # as torch.nn.utils.clip_grad_norm_ does it
-                fired = bool(total > clip_norm)
+                fired = grad_norms[-1] > clip_norm  # the total norm, read once above
                 torch._foreach_mul_(grads, torch.clamp(clip_norm / (total + 1e-6), max=1.0))
             if clip_value is not None:
-                fired = fired or max(float(g.abs().max()) for g in grads) > clip_value
+                largest = torch.stack(torch._foreach_norm(grads, float("inf"))).max()  # one read-back
+                fired = fired or float(largest) > clip_value
                 torch._foreach_clamp_max_(grads, clip_value)
                 torch._foreach_clamp_min_(grads, -clip_value)
             clipped.append(fired)

@@ -2,10 +2,7 @@
 the bottleneck's arithmetic and the ILSVRC results."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import torch
 
 from ..activations import ACTIVATIONS
 from ..architectures import block_cost
@@ -16,7 +13,6 @@ from ..nets import mlp
 from ..plots import COLORS, layer_limits, per_layer
 from ..probe import stream_profile
 from ..seeding import seeded_cache
-from ..theory import weight_variance_gain
 from .activation_functions import RECTIFIERS, matched_init
 
 NOTEBOOK = "05_residual_connections"
