@@ -2,20 +2,21 @@
 
 The maths is in the notebooks; this package holds what would distract from it. One module per
 idea: ``activations``, ``inits``, ``nets`` (the model builder), ``probe`` (one forward/backward
-pass, summarised per layer), ``data``, ``training``, ``theory`` (the variance recursion),
+pass, summarised per layer), ``recurrent`` (RNN/LSTM/GRU and how far back their gradients reach), ``data``, ``training``, ``theory`` (the variance recursion),
 ``plots`` (palette, style, per-layer plots), ``figures`` (interactive figures, specified once),
 ``display`` (showing them: the control panel, the handout gallery), ``claims``, ``exercises`` and
 ``chapters`` (each notebook's figures and exercises).
 """
 from .activations import ACTIVATIONS, Activation, get_activation
 from .claims import ClaimFailed, claim
-from .data import Dataset, adding_problem, digits, gaussian_batch, teacher
+from .data import Dataset, adding_problem, adding_task, digits, gaussian_batch, teacher
 from .exercises import EXERCISES, check
 from .display import show
 from .figures import FIGURES, KNOBS, InteractiveFigure, interactive_figure, knob
 from .inits import INITS, get_init
 from .nets import MLP, mlp
 from .probe import Profile, profile
+from .recurrent import recurrent_gradient_norms, sequence_model
 from .session import setup
 from .training import TrainingRun, train
 from . import plots, theory  # used by the notebooks as helpers.plots.…, helpers.theory.…
@@ -23,7 +24,8 @@ from . import chapters  # registers every chapter's figures and exercises
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "INITS", "get_init", "mlp", "MLP",
-    "profile", "Profile", "digits", "teacher", "gaussian_batch", "adding_problem", "Dataset", "train",
+    "profile", "Profile", "recurrent_gradient_norms", "sequence_model", "digits", "teacher",
+    "gaussian_batch", "adding_problem", "adding_task", "Dataset", "train",
     "TrainingRun", "FIGURES", "KNOBS", "InteractiveFigure", "interactive_figure", "knob", "show",
     "claim", "ClaimFailed", "EXERCISES", "check", "setup", "plots", "theory",
 ]

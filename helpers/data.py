@@ -30,11 +30,14 @@ class Dataset:
 
     @property
     def n_classes(self) -> int:
-        return int(self.y_train.max()) + 1
+        """The number of classes (0 for a regression target)."""
+        return 0 if self.y_train.is_floating_point() else int(self.y_train.max()) + 1
 
     def __repr__(self):
+        shape = "×".join(map(str, self.x_train.shape[1:]))
+        target = f"{self.n_classes} classes" if self.n_classes else "a regression target"
         return (f"Dataset({self.name!r}: {len(self.x_train)} train / {len(self.x_test)} test, "
-                f"{self.n_features} features, {self.n_classes} classes)")
+                f"inputs {shape}, {target})")
 
 
 @lru_cache(maxsize=None)
@@ -110,3 +113,13 @@ def adding_problem(n_sequences: int, length: int, seed: int = 0):
     x = torch.stack([values, markers], dim=-1)
     y = values[rows, first] + values[rows, second]
     return x, y
+
+
+def adding_task(length: int, n_train: int = 8192, n_test: int = 1024, seed: int = 0) -> Dataset:
+    """The adding problem of sequence ``length`` as a Dataset for ``train(loss="mse")``: training
+    and test sequences drawn independently (inputs (n, length, 2), targets the sums)."""
+    check_int("n_train", n_train, 1)
+    check_int("n_test", n_test, 1)
+    x_train, y_train = adding_problem(n_train, length, seed=seed)
+    x_test, y_test = adding_problem(n_test, length, seed=seed + 1_000_003)
+    return Dataset(f"adding problem, length {length}", x_train, y_train, x_test, y_test)

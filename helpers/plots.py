@@ -32,6 +32,9 @@ COLORS = {
     # roles
     "measured": "#0072B2", "predicted": "#666666", "diverged": "#A50026",
     "saturated": "#BBBBBB", "dead": "#444444",
+    # recurrent layers (chapter 06) and clipping rules (chapter 08)
+    "rnn": "#0072B2", "lstm": "#CC79A7", "gru": "#E69F00",
+    "norm clipping": "#009E73", "value clipping": "#D55E00", "unclipped": "#666666",
 }
 LINESTYLES = ["-", "--", "-.", ":"]
 LAYER_CMAP = "viridis"  # first hidden layer dark, last layer yellow, in every chapter
@@ -149,8 +152,20 @@ def _snap_log_limits(ax: Axes) -> None:
 def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=True,
               ylabel="", marker="o") -> None:
     """One statistic per hidden layer (layer 1 = input side), non-finite layers marked ✕."""
+    _series(ax, np.arange(1, len(values) + 1), values, label=label, color=color, linestyle=linestyle,
+            log=log, ylabel=ylabel, marker=marker, xlabel="hidden layer (1 = nearest the input)", where="layer")
+
+
+def per_lag(ax: Axes, values, *, lags=None, label=None, color=None, linestyle="-", log=True,
+            ylabel="") -> None:
+    """One statistic per time lag k = T − t (``lags``, by default 0, 1, 2, …: element 0 is the
+    last step), for back-propagation through time; non-finite lags marked ✕, as per_layer does."""
+    _series(ax, np.arange(len(values)) if lags is None else np.asarray(lags), values, label=label, color=color, linestyle=linestyle,
+            log=log, ylabel=ylabel, marker=None, xlabel="steps back, k = T − t", where="lag")
+
+
+def _series(ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, marker, xlabel, where) -> None:
     values = np.asarray(values, dtype=float)
-    layers = np.arange(1, len(values) + 1)
     finite = np.isfinite(values) & ((values > 0) if log else True)
     ax.plot(layers[finite], values[finite], marker=marker, markersize=4, label=label,
             color=color, linestyle=linestyle)
@@ -165,13 +180,13 @@ def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=Tr
         if not finite.any() and np.isfinite(values).all():
             # A log axis cannot show 0: say so instead of leaving the panel blank.
             what = label.split(" (")[0] if label else "every value"
-            above = sum("in every layer" in t.get_text() for t in ax.texts)  # one note per series
-            ax.text(0.5, 0.55 - 0.12 * above, f"{what}: 0 in every layer", ha="center",
+            above = sum(f"in every {where}" in t.get_text() for t in ax.texts)  # one note per series
+            ax.text(0.5, 0.55 - 0.12 * above, f"{what}: 0 in every {where}", ha="center",
                     va="center", transform=ax.transAxes, color=COLORS["diverged"], fontsize=13)
     if ylabel:
         ax.set_ylabel(ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers are whole numbers
-    ax.set_xlabel("hidden layer (1 = nearest the input)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers and steps are whole numbers
+    ax.set_xlabel(xlabel)
 
 
 def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], *, bins=60,

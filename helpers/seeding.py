@@ -20,7 +20,7 @@ import torch
 
 from .validation import check_int
 
-PURPOSES = {"weights": 1, "data": 2, "probe": 3, "batches": 4}
+PURPOSES = {"weights": 1, "data": 2, "probe": 3, "batches": 4, "readout": 5}
 ENVIRONMENT_VARIABLE = "COURSE_SEED"
 
 _course_seed = 0
@@ -79,7 +79,7 @@ def _state(seed: int, purpose: str) -> int:
 
 
 def generator(seed: int, purpose: str) -> torch.Generator:
-    """A torch generator for ``purpose`` ("weights", "data", "probe", "batches")."""
+    """A torch generator for ``purpose`` ("weights", "data", "probe", "batches", "readout")."""
     return torch.Generator().manual_seed(_state(seed, purpose))
 
 

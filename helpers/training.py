@@ -1,5 +1,7 @@
-"""A small training loop for the demos: minibatch SGD on a Dataset, a few hundred steps,
-recording what the chapters plot: the loss and the gradient norms at every step.
+"""A small training loop for the demos: minibatch SGD (or Adam) on a Dataset, a few hundred
+steps, recording what the chapters plot: the loss and the gradient norms at every step. The loss
+is cross-entropy for classification (the digits) or the mean squared error for a regression
+target (the adding problem, with a sequence model).
 
 Divergence is part of the lesson: the loop stops at the first non-finite loss, gradient or
 parameter and says at which step and in which parameters, instead of crashing. Runs that take
@@ -21,7 +23,7 @@ from tqdm.auto import tqdm
 from .data import Dataset
 from . import nets
 from .seeding import generator as random_stream
-from .validation import check_float, check_int
+from .validation import check_choice, check_float, check_int
 
 
 
@@ -43,6 +45,29 @@ def sgd_step(parameters, buffers, *, lr, momentum, weight_decay):
         torch._foreach_add_(parameters, grads, alpha=-lr)
 
 
+@torch.no_grad()
+def adam_step(parameters, state, *, lr, weight_decay, betas=(0.9, 0.999), eps=1e-8):
+    """One step of Adam (Kingma & Ba 2015) as torch.optim.Adam defines it, L2 weight decay
+    included: g ← ∇L + λw;  m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;
+    w ← w − η·m̂/(√v̂ + ε), with the bias corrections m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+    ``state`` holds m, v and the step count t between calls."""
+    grads = [p.grad for p in parameters]
+    if weight_decay:
+        grads = torch._foreach_add(grads, parameters, alpha=weight_decay)
+    beta1, beta2 = betas
+    state["t"] += 1
+    m, v = state["m"], state["v"]
+    torch._foreach_lerp_(m, grads, 1 - beta1)
+    torch._foreach_mul_(v, beta2)
+    torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
+    correction1 = 1 - beta1 ** state["t"]
+    root_correction2 = math.sqrt(1 - beta2 ** state["t"])
+    denominator = torch._foreach_sqrt(v)
+    torch._foreach_div_(denominator, root_correction2)
+    torch._foreach_add_(denominator, eps)
+    torch._foreach_addcdiv_(parameters, m, denominator, value=-lr / correction1)
+
+
 @dataclass
 class TrainingRun:
     loss: np.ndarray  # training loss of each step's minibatch (until divergence)
@@ -51,9 +76,11 @@ class TrainingRun:
     layer_grad_norm: np.ndarray  # (steps, layers): each Linear's weight-gradient norm
     layer_weight_norm: np.ndarray  # (steps, layers): each Linear's weight norm after the update
     eval_steps: np.ndarray  # steps at which the test accuracy was measured
-    test_accuracy_curve: np.ndarray
+    test_accuracy_curve: np.ndarray  # (NaN for a regression loss)
+    test_loss_curve: np.ndarray  # the loss on the whole test split at eval_steps
     train_accuracy: float
     test_accuracy: float
+    test_loss: float  # at the end (NaN after a divergence)
     diverged_at: int | None  # first step whose loss, gradient or update was non-finite
     nonfinite_parameters: list[str]
     seconds: float
@@ -72,26 +99,40 @@ class TrainingRun:
         if self.diverged:
             where = ", ".join(self.nonfinite_parameters[:4]) or "the loss"
             return f"diverged at step {self.diverged_at} (non-finite: {where})"
-        return (f"{len(self.loss)} steps in {self.seconds:.1f} s: loss {self.loss[-1]:.3f}, "
-                f"test accuracy {self.test_accuracy:.1%}")
+        score = (f"test MSE {self.test_loss:.4f}" if math.isnan(self.test_accuracy)
+                 else f"test accuracy {self.test_accuracy:.1%}")
+        return f"{len(self.loss)} steps in {self.seconds:.1f} s: loss {self.loss[-1]:.3f}, {score}"
+
+
+LOSSES = {"cross_entropy": F.cross_entropy,
+          "mse": lambda prediction, target: F.mse_loss(prediction, target.to(prediction.dtype))}
+OPTIMIZERS = ("sgd", "adam")
 
 
 @torch.no_grad()
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str) -> tuple[float, float]:
+    """(loss, accuracy) of ``model`` on ``x``, ``y`` in evaluation mode; accuracy is NaN for
+    a regression loss."""
     was_training = model.training
     model.eval()
-    predictions = model(x).argmax(dim=1)
+    output = model(x)
     model.train(was_training)
-    return float((predictions == y).double().mean())
+    value = float(LOSSES[loss](output, y))
+    if loss != "cross_entropy":
+        return value, math.nan
+    return value, float((output.argmax(dim=1) == y).double().mean())
 
 
 def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
-          batch_size: int = 64, momentum: float = 0.0,
+          batch_size: int = 64, loss: str = "cross_entropy", optimizer: str = "sgd",
+          momentum: float = 0.0,
           weight_decay: float = 0.0, clip_norm: float | None = None,
           clip_value: float | None = None, eval_every: int | None = None, seed: int = 0,
           callbacks: dict[str, Callable[[nn.Module], object]] | None = None,
           progress: bool = True) -> TrainingRun:
-    """Train ``model`` with cross-entropy on ``data`` for ``steps`` minibatch SGD steps.
+    """Train ``model`` on ``data`` for ``steps`` minibatch steps of ``optimizer`` ("sgd", with
+    ``momentum``, or "adam"), minimising ``loss``: "cross_entropy" for class labels, "mse" for a
+    regression target (the model returns one number per example).
 
     ``clip_norm`` rescales the whole gradient to that norm when it is larger (Pascanu et al.'s
     Algorithm 1); ``clip_value`` clips every component to [-clip_value, clip_value].
@@ -101,7 +142,11 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     check_int("steps", steps, 1)
     check_float("lr", lr, 0.0, low_inclusive=False)
     check_int("batch_size", batch_size, 1, len(data.x_train))
+    check_choice("loss", loss, LOSSES)
+    check_choice("optimizer", optimizer, OPTIMIZERS)
     check_float("momentum", momentum, 0.0, 1.0)
+    if momentum and optimizer != "sgd":
+        raise ValueError(f"momentum applies to optimizer 'sgd' only; got momentum={momentum!r} with {optimizer!r}")
     check_float("weight_decay", weight_decay, 0.0)
     if clip_norm is not None:
         check_float("clip_norm", clip_norm, 0.0, low_inclusive=False)
@@ -115,6 +160,9 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         raise ValueError("the model has no trainable parameters (every parameter has requires_grad=False)")
     parameters = [p for _, p in named]
     velocity = [torch.zeros_like(p) for p in parameters]
+    adam_state = {"t": 0, "m": [torch.zeros_like(p) for p in parameters],
+                  "v": [torch.zeros_like(p) for p in parameters]}
+    loss_function = LOSSES[loss]
     generator = random_stream(seed, "batches")
     # Per layer (nets.layers decides which), the norm of its weight and of its weight gradient,
     # read off the per-parameter norms the loop computes anyway; a frozen weight keeps its norm
@@ -128,7 +176,7 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         return [parameter_norms[slot] if slot is not None else frozen[i] for i, slot in enumerate(weight_slots)]
 
     callbacks = callbacks or {}
-    losses, grad_norms, clipped, layer_grads, layer_weights, eval_steps, test_curve = [], [], [], [], [], [], []
+    losses, grad_norms, clipped, layer_grads, layer_weights, eval_steps, test_curve, test_losses = [], [], [], [], [], [], [], []
     records = {name: [] for name in callbacks}
     diverged_at, bad_parameters = None, []
 
@@ -141,11 +189,11 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         batch = torch.randint(0, len(data.x_train), (batch_size,), generator=generator)
         for p in parameters:
             p.grad = None
-        loss = F.cross_entropy(model(data.x_train[batch]), data.y_train[batch])
-        if not torch.isfinite(loss):  # the forward pass overflowed: weights finite but too large
+        batch_loss = loss_function(model(data.x_train[batch]), data.y_train[batch])
+        if not torch.isfinite(batch_loss):  # the forward pass overflowed: weights finite but too large
             diverged_at, bad_parameters = step, nonfinite(parameters)
             break
-        loss.backward()
+        batch_loss.backward()
         for p in parameters:  # a parameter the loss does not reach gets a zero gradient
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
@@ -154,7 +202,7 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
             grad_norms_now = torch.stack(torch._foreach_norm(grads))
             total = torch.linalg.vector_norm(grad_norms_now)
             layer_grads.append(per_layer(grad_norms_now.tolist(), dict.fromkeys(frozen_norms, 0.0)))
-        losses.append(float(loss.detach()))
+        losses.append(float(batch_loss.detach()))
         grad_norms.append(float(total))
         if not torch.isfinite(total):
             diverged_at, bad_parameters = step, nonfinite(grads, ".grad")
@@ -170,7 +218,10 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
                 torch._foreach_clamp_max_(grads, clip_value)
                 torch._foreach_clamp_min_(grads, -clip_value)
             clipped.append(fired)
-        sgd_step(parameters, velocity, lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if optimizer == "adam":
+            adam_step(parameters, adam_state, lr=lr, weight_decay=weight_decay)
+        else:
+            sgd_step(parameters, velocity, lr=lr, momentum=momentum, weight_decay=weight_decay)
         with torch.no_grad():
             # Each parameter's norm in float64, which cannot overflow on float32 entries: so it
             # is finite exactly when every entry is.
@@ -184,16 +235,21 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
             records[name].append(callback(model))
         if (step + 1) % eval_every == 0 or step == steps - 1:
             eval_steps.append(step + 1)
-            test_curve.append(accuracy(model, data.x_test, data.y_test))
+            test_loss, test_accuracy = evaluate(model, data.x_test, data.y_test, loss)
+            test_losses.append(test_loss)
+            test_curve.append(test_accuracy)
 
     finished = diverged_at is None
+    train_scores = evaluate(model, data.x_train, data.y_train, loss) if finished else (math.nan, math.nan)
     return TrainingRun(
         loss=np.array(losses), grad_norm=np.array(grad_norms), clipped=np.array(clipped, dtype=bool),
         layer_grad_norm=np.array(layer_grads).reshape(len(layer_grads), len(weights)),
         layer_weight_norm=np.array(layer_weights).reshape(len(layer_weights), len(weights)),
         eval_steps=np.array(eval_steps), test_accuracy_curve=np.array(test_curve),
-        train_accuracy=accuracy(model, data.x_train, data.y_train) if finished else float("nan"),
-        test_accuracy=accuracy(model, data.x_test, data.y_test) if finished else float("nan"),
+        test_loss_curve=np.array(test_losses),
+        train_accuracy=train_scores[1],
+        test_accuracy=test_curve[-1] if finished else math.nan,
+        test_loss=test_losses[-1] if finished else math.nan,
         diverged_at=diverged_at, nonfinite_parameters=bad_parameters,
         seconds=time.perf_counter() - start,
         records={name: np.array(values) for name, values in records.items()},
