@@ -216,9 +216,12 @@ def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], 
         ax.legend(fontsize=10)
 
 
-def mark_diverged(ax: Axes, step: int) -> None:
+def mark_diverged(ax: Axes, step: int | None) -> None:
     """A dotted line at the step where a run diverged, labelled on its right: after it the run
-    has no data, so the label covers no curve of that run."""
+    has no data, so the label covers no curve of that run. Nothing for ``None`` (a run that
+    did not diverge), so that callers can pass ``run.diverged_at`` as it is."""
+    if step is None:
+        return
     ax.axvline(step, color=COLORS["diverged"], linestyle=":", linewidth=2)
     ax.annotate(f"diverged at step {step}", xy=(step, 0.5), xycoords=("data", "axes fraction"),
                 xytext=(6, 0), textcoords="offset points", ha="left", va="center", rotation=90,

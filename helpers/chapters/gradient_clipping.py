@@ -203,7 +203,7 @@ def pascanu_wall(fig, lr, threshold, steps):
 @exercise("08.1", "g = (3, 4) and the threshold is 1. What is g after clipping by norm? (a pair)",
           hint="‖g‖ = 5; divide by it.")
 def _clip_norm_example():
-    return [0.6, 0.8]
+    return np.array([0.6, 0.8])
 
 
 @exercise("08.2", "Predict, then run: the same g = (3, 4), clipped by value at 1. By how many degrees "
