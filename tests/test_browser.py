@@ -69,9 +69,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_a_handout_renders_offline(browser, tmp_path):
+@pytest.fixture(scope="module")
+def printed_handout(tmp_path_factory):
+    """Chapter 00's handout, HTML and PDF, built once for the two tests that read it."""
+    _browser_or_skip()
     from helpers.handouts import build
-    build(ROOT / "notebooks", tmp_path, only=["00"], jobs=1)
+    folder = tmp_path_factory.mktemp("handout")
+    build(ROOT / "notebooks", folder, only=["00"], jobs=1, pdf=True)
+    return folder
+
+
+def test_a_handout_renders_offline(browser, printed_handout):
+    tmp_path = printed_handout
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -96,10 +105,8 @@ def test_a_handout_renders_offline(browser, tmp_path):
         server.shutdown()
 
 
-def test_a_printed_handout_loses_no_code_line_and_no_picture(tmp_path):
-    _browser_or_skip()
-    from helpers.handouts import build
-    build(ROOT / "notebooks", tmp_path, only=["00"], jobs=1, pdf=True)
+def test_a_printed_handout_loses_no_code_line_and_no_picture(printed_handout):
+    tmp_path = printed_handout
     # Printed: pdftotext keeps only the text inside the page box, so a code line cut off at the
     # right edge loses characters and is not found whole (a wrapped one is: whitespace aside).
     pdf = tmp_path / "00_backprop_chain_rule.pdf"
