@@ -76,7 +76,16 @@ def export(notebook, name: str, no_code: bool) -> str:
                             mathjax_url=MATHJAX_URL, exclude_input=no_code,
                             exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": name}})
-    return body
+    return link_to_handouts(body)
+
+
+NOTEBOOK_LINK = re.compile(r'href="(\d\d_[A-Za-z0-9_]+)\.ipynb(#[^"]*)?"')
+
+
+def link_to_handouts(page: str) -> str:
+    """A notebook's link to another chapter (``05_residual_connections.ipynb``) points, in a
+    handout, at that chapter's handout beside it."""
+    return NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', page)
 
 
 def external_references(page: str) -> list[str]:

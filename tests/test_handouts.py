@@ -38,3 +38,12 @@ def test_build_restores_the_environment_even_when_a_notebook_fails(tmp_path, mon
     with pytest.raises(RuntimeError, match="boom"):
         handouts.build(tmp_path, tmp_path / "out")
     assert STATIC_ENV not in os.environ
+
+
+def test_links_between_chapters_point_at_the_handouts():
+    from helpers.handouts import link_to_handouts
+    page = ('<a href="05_residual_connections.ipynb">05</a> <a href="04_weight_initialization.ipynb#He">he</a> '
+            '<a href="https://example.org/notes.ipynb">other</a>')
+    assert link_to_handouts(page) == ('<a href="05_residual_connections.html">05</a> '
+                                      '<a href="04_weight_initialization.html#He">he</a> '
+                                      '<a href="https://example.org/notes.ipynb">other</a>')
