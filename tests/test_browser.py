@@ -132,7 +132,7 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     origin = f"http://127.0.0.1:{port}/"
     page = browser.new_page()
-    local_only(page, origin)
+    blocked = local_only(page, origin)
     try:
         deadline = time.time() + 60
         while True:
@@ -161,6 +161,9 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         print(f"\nslider step → new image in the browser, 10 steps: median {elapsed_ms[4]:.0f} ms, "
               f"p95 (2nd largest) {elapsed_ms[8]:.0f} ms, largest {elapsed_ms[9]:.0f} ms")
         assert page.locator(".widget-readout").first.inner_text().strip() == "18"
+        # Voilà, started in the repository's root as the README says, uses the course's template
+        # (voila_config.py): the page asks no other host for anything, not even for icons.
+        assert blocked == [], f"the Voilà page asked other hosts for {blocked}"
     except Exception:
         page.screenshot(path=str(ROOT / "build" / "voila-failure.png"), full_page=True)
         raise
