@@ -96,7 +96,7 @@ def gaussian_batch(batch: int, features: int, seed: int = 0) -> torch.Tensor:
 
 
 def adding_problem(n_sequences: int, length: int, seed: int = 0):
-    """Hochreiter & Schmidhuber's adding problem: ``x`` is (n, length, 2), a random value in
+    """Hochreiter & Schmidhuber's adding problem, in its common modern form: ``x`` is (n, length, 2), a random value in
     [0, 1] and a 0/1 marker on exactly two positions (one in each half); ``y`` is the sum of the
     two marked values. Predicting the mean (1.0) gives the baseline mean squared error, 1/6."""
     check_int("n_sequences", n_sequences, 1)

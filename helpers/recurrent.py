@@ -21,6 +21,7 @@ from .seeding import generator as random_stream
 from .validation import check_choice, check_float, check_int
 
 KINDS = ("rnn", "lstm", "gru")
+MAX_PROBE_ENTRIES = 20_000_000  # about 1 GB of float64 states and gradients in recurrent_gradient_norms
 _MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
@@ -110,8 +111,8 @@ def _nonfinite_warning(values: np.ndarray, what: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
         warnings.warn(f"{what} is not finite at lags {np.flatnonzero(bad)[:5].tolist()}"
-                      f"{' …' if bad.sum() > 5 else ''}: the back-propagated gradient overflowed",
-                      RuntimeWarning, stacklevel=3)
+                      f"{' …' if bad.sum() > 5 else ''}: the back-propagated gradient overflowed, or the "
+                      "ratio is 0/0 (no sensitivity at all at lag 0)", RuntimeWarning, stacklevel=3)
     return values
 
 
@@ -150,6 +151,11 @@ def recurrent_gradient_norms(kind: str, *, hidden_size: int = 32, steps: int = 1
     overflows comes back as inf/NaN entries, with a warning."""
     check_int("steps", steps, 1, 10_000)
     check_int("batch_size", batch_size, 1, 4096)
+    check_int("hidden_size", hidden_size, 1, 1024)
+    # The measurement holds hidden_size copies of the batch through every step, in float64.
+    if hidden_size * batch_size * steps > MAX_PROBE_ENTRIES:
+        raise ValueError(f"hidden_size × batch_size × steps must be at most {MAX_PROBE_ENTRIES:,} (the "
+                         f"measurement's memory); got {hidden_size} × {batch_size} × {steps}")
     core = recurrent_core(kind, input_size=1, hidden_size=hidden_size, recurrent_scale=recurrent_scale,
                           forget_bias=forget_bias, seed=seed)
     x = torch.randn(batch_size, steps, 1, generator=random_stream(seed, "probe"))

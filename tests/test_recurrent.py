@@ -27,6 +27,7 @@ def test_recurrent_gradient_norms_shape_and_first_element():
     (dict(kind="rnn", steps=0), "steps must be a whole number from 1 to 10000"),
     (dict(kind="rnn", batch_size=0), "batch_size must be a whole number from 1 to 4096"),
     (dict(kind="lstm", forget_bias=float("nan")), "forget_bias must be a number in"),
+    (dict(kind="rnn", hidden_size=1024, batch_size=4096, steps=100), "must be at most 20,000,000"),
 ])
 def test_bad_arguments_name_the_valid_choices(kwargs, message):
     kind = kwargs.pop("kind")
