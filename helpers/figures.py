@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
+from urllib.parse import quote, unquote
 
 from matplotlib.figure import Figure
 
@@ -49,6 +50,15 @@ class IntParam:
     def format(self, value):
         return str(value)
 
+    def encode(self, value) -> str:
+        return str(value)
+
+    def decode(self, name, text: str):
+        try:
+            return int(text)
+        except ValueError:
+            return self.check(name, text)  # raises, naming the range
+
 
 @dataclass(frozen=True)
 class FloatParam:
@@ -65,6 +75,15 @@ class FloatParam:
     def format(self, value):
         return f"{value:.3g}"
 
+    def encode(self, value) -> str:
+        return repr(float(value))  # exact: a pasted setting is the same number
+
+    def decode(self, name, text: str):
+        try:
+            return float(text)
+        except ValueError:
+            return self.check(name, text)
+
 
 @dataclass(frozen=True)
 class ChoiceParam:
@@ -78,6 +97,12 @@ class ChoiceParam:
     def format(self, value):
         return str(value)
 
+    def encode(self, value) -> str:
+        return quote(str(value), safe="")  # choices may hold spaces, '&' or '='
+
+    def decode(self, name, text: str):
+        return unquote(text)
+
 
 @dataclass(frozen=True)
 class BoolParam:
@@ -89,6 +114,14 @@ class BoolParam:
 
     def format(self, value):
         return "on" if value else "off"
+
+    def encode(self, value) -> str:
+        return "on" if value else "off"
+
+    def decode(self, name, text: str):
+        if text not in ("on", "off"):
+            raise ValueError(f"{name} must be on or off; got {text!r}")
+        return text == "on"
 
 
 Param = IntParam | FloatParam | ChoiceParam | BoolParam
@@ -169,6 +202,30 @@ class InteractiveFigure:
             label = self.params[name].label or name
             parts.append(shown if isinstance(self.params[name], ChoiceParam) else f"{label} {shown}")
         return " · ".join(parts)
+
+    def state(self, **values) -> str:
+        """The setting as one line — ``depth=20&activation=sigmoid&…``, every parameter in the
+        figure's order — that a lecturer puts on a slide or in a handout and a student pastes
+        back into the panel (like TensorFlow Playground's address)."""
+        full = self.resolve(**values)
+        return "&".join(f"{name}={self.params[name].encode(full[name])}" for name in self.params)
+
+    def parse_state(self, text: str) -> dict:
+        """The values a ``state`` line sets, checked (parameters it leaves out take their
+        defaults). A malformed line, an unknown parameter or a value out of range is a
+        ValueError that says which."""
+        values = {}
+        for part in filter(None, str(text).strip().lstrip("#?").split("&")):
+            name, equals, encoded = part.partition("=")
+            name = name.strip()
+            if not equals:
+                raise ValueError(f"a setting is name=value pairs joined by '&' "
+                                 f"(e.g. {self.state()[:60]}…); got {part!r}")
+            if name not in self.params:
+                raise ValueError(f"figure {self.name!r} has no parameter {name!r}; "
+                                 f"its parameters are {', '.join(self.params)}")
+            values[name] = self.params[name].decode(name, encoded.strip())
+        return self.resolve(**values)
 
     def apply_frame(self, fig: Figure, values: dict) -> None:
         """Set each axes' declared limits (when the figure declares a frame)."""

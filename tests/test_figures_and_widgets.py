@@ -368,3 +368,61 @@ def test_a_figure_registered_by_a_lecturer_is_shown_live():
         assert panel.error.value == "" and panel.image.value
     finally:
         del helpers.FIGURES["lecturers_own_figure"]
+
+
+@pytest.mark.parametrize("name", FIGURE_NAMES)
+def test_a_setting_line_gives_back_exactly_the_setting(name):
+    figure = helpers.FIGURES[name]
+    for values in [figure.defaults(), figure.expensive, *(figure.preset(p) for p in figure.presets)]:
+        full = figure.resolve(**values)
+        assert figure.parse_state(figure.state(**full)) == full
+
+
+@pytest.mark.parametrize("line, message", [
+    ("depth=abc", "depth must be a whole number from 1 to 50; got 'abc'"),
+    ("depth=99", "depth must be a whole number from 1 to 50; got 99"),
+    ("colour=red", "has no parameter 'colour'; its parameters are depth, width"),
+    ("depth", "a setting is name=value pairs joined by '&'"),
+    ("init=nonsense", "init must be one of 'small'"),
+])
+def test_a_bad_setting_line_is_refused_clearly(line, message):
+    with pytest.raises(ValueError, match=message):
+        helpers.FIGURES["variance_theory"].parse_state(line)
+
+
+def test_a_pasted_setting_sets_the_panel_and_a_bad_one_is_said_and_undone():
+    figure = helpers.FIGURES["variance_theory"]
+    panel = helpers.show("variance_theory")
+    assert panel.setting.value == figure.state(**panel.values)
+    panel.setting.value = "depth=7&activation=relu&init=he_normal"
+    assert panel.values["depth"] == 7 and panel.values["init"] == "he_normal"
+    assert panel.presets.value == CUSTOM and panel.setting.value == figure.state(**panel.values)
+    panel.setting.value = figure.state(**figure.preset("too large"))  # a preset's line lights it
+    assert panel.presets.value == "too large" and panel.values == figure.preset("too large")
+    before = dict(panel.values)
+    panel.setting.value = "depth=999"
+    assert "not applied" in panel.error.value and "from 1 to 50" in panel.error.value
+    assert panel.values == before and panel.setting.value == figure.state(**before)
+
+
+def test_an_instructor_shows_only_the_controls_taught_so_far():
+    panel = helpers.show("variance_theory", controls=["depth", "activation"])
+    shown = [name for name, control in panel.controls.items() if control.layout.display != "none"]
+    assert shown == ["depth", "activation"]
+    panel.presets.value = "He (ReLU)"  # presets still set the hidden controls
+    assert panel.values["init"] == "he_normal"
+    with pytest.raises(ValueError, match="controls must be a list of 'variance_theory''s parameters"):
+        helpers.show("variance_theory", controls=["depht"])
+
+
+def test_a_gallery_caption_carries_the_setting_line(monkeypatch):
+    monkeypatch.setenv(STATIC_ENV, "1")
+    gallery = helpers.show("chain_product", controls=["depth"])
+    figure = helpers.FIGURES["chain_product"]
+    first = next(iter(figure.presets))
+    assert html_escape(figure.state(**figure.preset(first))) in gallery._repr_html_()
+
+
+def html_escape(text):
+    import html
+    return html.escape(text)

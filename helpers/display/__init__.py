@@ -17,10 +17,13 @@ from ..figures import STATIC_ENV, InteractiveFigure, get_figure
 
 
 def show(figure: InteractiveFigure | str, **initial):
-    """The figure with its control panel, live; or, in a handout build, its preset gallery."""
+    """The figure with its control panel, live; or, in a handout build, its preset gallery.
+    ``initial``: starting values, and ``controls=[...]``, the only controls to show (an
+    instructor hides those the class has not met yet)."""
     figure = get_figure(figure)
     if os.environ.get(STATIC_ENV):
         from .gallery import Gallery
+        initial.pop("controls", None)  # (a gallery has no controls)
         return Gallery(figure)
     from .panel import ControlPanel  # ipywidgets only where a live panel is wanted
     return ControlPanel(figure, **initial)

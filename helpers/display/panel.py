@@ -110,7 +110,15 @@ class ControlPanel:
     """Controls + preset buttons + the figure + a status line, for one InteractiveFigure."""
 
     def __init__(self, figure: InteractiveFigure, *, throttle_seconds: float = 0.05,
-                 dpi: int = PANEL_DPI, **initial):
+                 dpi: int = PANEL_DPI, controls: list[str] | None = None, **initial):
+        """``controls``: the parameters whose controls are shown (default: all). An instructor
+        hides what the class has not met yet; hidden parameters keep their values, and presets
+        and pasted settings still set them."""
+        if controls is not None:
+            unknown = [name for name in controls if name not in figure.params]
+            if isinstance(controls, str) or unknown:
+                raise ValueError(f"controls must be a list of {figure.name!r}'s parameters "
+                                 f"({', '.join(figure.params)}); got {controls!r}")
         self.figure = figure
         self.throttle_seconds = throttle_seconds
         self.values = figure.resolve(**initial)
@@ -131,9 +139,17 @@ class ControlPanel:
         self.image = W.Image(format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto"))
         self.status = W.HTML()
         self.error = W.HTML()
+        for name, control in self.controls.items():
+            if controls is not None and name not in controls:
+                control.layout.display = "none"
+        # The setting as one line (figure.state): shown after every redraw, and a line pasted
+        # here (from a slide, a handout, a classmate) sets the panel.
+        self.setting = W.Text(value="", description="setting", continuous_update=False,
+                              style={"description_width": "initial"}, layout=W.Layout(width="100%"))
+        self.setting.observe(self._on_setting, names="value")
         self.widget = W.VBox([W.HTML(PANEL_CSS),
                               W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
-                              self.presets, self.image, self.status, self.error])
+                              self.presets, self.image, self.status, self.setting, self.error])
         self.widget.add_class("helpers-panel")
         self._recycler = Recycler(self._canvas)
         self._compositor = Compositor(self._canvas)
@@ -158,6 +174,31 @@ class ControlPanel:
     def _on_preset(self, change):
         if change["new"] != CUSTOM:
             self._set(self.figure.preset(change["new"]))
+
+    def _on_setting(self, change):
+        if self._applying or change["new"] == self.figure.state(**self.values):
+            return
+        try:
+            resolved = self.figure.parse_state(change["new"])
+        except ValueError as error:  # said in the panel; the box shows the setting in force
+            self.error.value = (f'<pre style="color:#D55E00;white-space:pre-wrap">'
+                                f"That setting was not applied: {html.escape(str(error))}</pre>")
+            self._show_setting()
+            return
+        self.error.value = ""
+        lit = next((name for name in self.figure.presets if self.figure.preset(name) == resolved), CUSTOM)
+        if lit != CUSTOM and self.presets.value != lit:
+            self.presets.value = lit  # a preset's setting: its button lights, and applies it
+            return
+        self.presets.value = lit
+        self._set(resolved)
+
+    def _show_setting(self):
+        self._applying = True
+        try:
+            self.setting.value = self.figure.state(**self.values)
+        finally:
+            self._applying = False
 
     def _schedule(self):
         """Redraw now if the last redraw ended at least ``throttle_seconds`` ago, else once,
@@ -227,6 +268,7 @@ class ControlPanel:
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
         self.status.value = (f'<span class="helpers-status">{html.escape(self.figure.caption(**self.values))} · '
                              f"redrawn in {self.last_redraw_ms:.0f} ms</span>")
+        self._show_setting()
 
     def _render(self):
         """Draw the figure on recycled axes, and lay it out anew only when an axes' content
