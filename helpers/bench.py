@@ -1,5 +1,6 @@
 """Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``;
-notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``.
+notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``; what one machine
+serves a class: ``python -m helpers.bench --class 10 20 40 [--json]`` (see ``helpers.classload``).
 
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
 and for two settings — its defaults and its most expensive values — move the figure's main
@@ -180,7 +181,17 @@ def main(argv=None) -> int:
                         help="slider changes per setting (default 15); with --notebooks, runs of each (default 1)")
     parser.add_argument("--figure", help="benchmark only this figure")
     parser.add_argument("--notebooks", action="store_true", help="time each notebook in a fresh kernel instead")
+    parser.add_argument("--class", dest="students", type=int, nargs="+", metavar="N",
+                        help="load-test Voilà with the playground for classes of N students each instead")
     args = parser.parse_args(argv)
+    if args.students:
+        from . import classload
+        try:
+            report = classload.measure(args.students)
+        except ValueError as error:
+            parser.error(str(error))
+        print(json.dumps(report, indent=2) if args.json else classload.table(report))
+        return 0
     if args.notebooks:
         if args.repeats is not None and args.repeats < 1:
             parser.error("--repeats must be at least 1")

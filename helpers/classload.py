@@ -1,0 +1,174 @@
+"""How many students one machine serves: ``python -m helpers.bench --class 10 20 40 [--json]``.
+
+Starts Voilà on 127.0.0.1 with the playground notebook (from the repository's root, so that its
+template asks no other host for anything), then for each class size N opens N pages at once in
+Debian's Chromium (driven by Playwright; nothing is downloaded), as N students would, and waits
+for each page's figure. Then every student moves the playground's first slider one step at the
+same moment, and each page measures, in the page itself, the time from the key press to the new
+picture. Per N it reports the pages that rendered, the median and p95 of that latency, each
+kernel's resident memory (the largest) and the total (Voilà and its kernels), and stops at the
+first N at which a page did not render or p95 exceeded 1 s. Loopback only; every wait is bounded.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "notebooks" / "10_playground.ipynb"
+FAILING_P95_MS = 1000.0
+MAX_STUDENTS = 60
+
+# In each page: note when a key goes down in the slider and when the figure's picture changes.
+WATCH = """() => {
+  const image = document.querySelector('.widget-image');
+  window.__pressed = null; window.__changed = null;
+  new MutationObserver(() => { if (window.__pressed !== null && window.__changed === null)
+                                 window.__changed = performance.now(); })
+      .observe(image, {attributes: true, attributeFilter: ['src']});
+  document.addEventListener('keydown', () => { if (window.__pressed === null) window.__pressed = performance.now(); },
+                            true);
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_server(url: str, seconds: float) -> None:
+    deadline = time.time() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            return
+        except OSError:
+            if time.time() > deadline:
+                raise RuntimeError(f"Voilà did not answer at {url} within {seconds:.0f} s")
+            time.sleep(0.5)
+
+
+def _memory(server_pid: int) -> tuple[float, float]:
+    """(the largest kernel's resident memory, Voilà's and all its kernels' together), in MB."""
+    import psutil
+    server = psutil.Process(server_pid)
+    kernels = [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    rss = [p.memory_info().rss / 2**20 for p in kernels]
+    total = server.memory_info().rss / 2**20 + sum(rss)
+    return (max(rss) if rss else 0.0), total
+
+
+def _percentile(values, q) -> float:
+    import numpy as np
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def measure(students: list[int], *, log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
+    """The load test described in the module's docstring, for each class size in ``students``."""
+    from playwright.sync_api import sync_playwright
+    from .handouts import CHROMIUM, CHROMIUM_ARGS
+    if not students or any(not isinstance(n, int) or not 1 <= n <= MAX_STUDENTS for n in students):
+        raise ValueError(f"class sizes must be whole numbers from 1 to {MAX_STUDENTS}; got {students!r}")
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"the class load test drives Chromium, and there is none at {CHROMIUM} "
+                           "(Debian/Ubuntu: apt-get install chromium)")
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for n in sorted(students):
+                log(f"class of {n}: starting Voilà, opening {n} pages …")
+                with _voila() as (origin, server_pid):  # a fresh server: no kernels of the last class
+                    row = _one_class(browser, origin, n, server_pid, log)
+                rows.append(row)
+                log(f"class of {n}: {row['rendered']}/{n} rendered, median {row['median_ms']:.0f} ms, "
+                    f"p95 {row['p95_ms']:.0f} ms, largest kernel {row['kernel_rss_mb_max']:.0f} MB, "
+                    f"total {row['total_rss_mb']:.0f} MB")
+                if _failed(row):
+                    break
+        finally:
+            browser.close()
+    failed = next((r["students"] for r in rows if _failed(r)), None)
+    return {"class": rows, "first_failing_students": failed, "failing_p95_ms": FAILING_P95_MS,
+            "notebook": NOTEBOOK.name, "cpus": os.cpu_count()}
+
+
+@contextlib.contextmanager
+def _voila():
+    """Voilà with the playground on 127.0.0.1 (started in the repository's root, so that its
+    template asks no other host for anything): yields (origin, its process id)."""
+    port = _free_port()
+    origin = f"http://127.0.0.1:{port}/"
+    voila = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
+                              "--Voila.ip=127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_server(origin, 60)
+        yield origin, voila.pid
+    finally:
+        voila.terminate()
+        try:
+            voila.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            voila.kill()
+
+
+def _failed(row: dict) -> bool:
+    """A page that did not render or whose picture never changed, or p95 over 1 s."""
+    return row["rendered"] < row["students"] or row["moved"] < row["rendered"] or not row["p95_ms"] <= FAILING_P95_MS
+
+
+def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
+    contexts = [browser.new_context() for _ in range(n)]  # one student each: no shared cache or cookies
+    pages = [context.new_page() for context in contexts]
+    try:
+        for page in pages:  # a page returns at once; its kernel then runs the notebook
+            page.goto(origin, timeout=60_000, wait_until="commit")
+        deadline = time.time() + 60 + 10 * n  # the kernels share the cores: allow for the queue
+        rendered = []
+        for page in pages:
+            try:
+                page.wait_for_function("document.querySelector('.widget-image') && "
+                                       "document.querySelector('.widget-image').src.length > 0",
+                                       timeout=max(1_000, (deadline - time.time()) * 1000))
+                rendered.append(page)
+            except Exception:
+                pass
+        log(f"class of {n}: {len(rendered)} pages rendered; every student moves the slider …")
+        kernel_max, total = _memory(server_pid)
+        for page in rendered:
+            page.evaluate(WATCH)
+        for page in rendered:  # as close to the same moment as one driver can
+            page.locator(".widget-slider .noUi-handle").first.press("ArrowRight")
+        latencies = []
+        for page in rendered:
+            try:
+                page.wait_for_function("window.__changed !== null", timeout=max(1_000, (deadline - time.time()) * 1000))
+                latencies.append(page.evaluate("window.__changed - window.__pressed"))
+            except Exception:
+                pass
+        return {"students": n, "rendered": len(rendered), "moved": len(latencies),
+                "median_ms": round(_percentile(latencies, 50), 1), "p95_ms": round(_percentile(latencies, 95), 1),
+                "kernel_rss_mb_max": round(kernel_max, 1), "total_rss_mb": round(total, 1)}
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def table(report: dict) -> str:
+    lines = [f"{'students':>8} {'rendered':>8} {'median ms':>10} {'p95 ms':>8} {'kernel MB':>10} {'total MB':>9}"]
+    for r in report["class"]:
+        lines.append(f"{r['students']:8d} {r['rendered']:8d} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
+                     f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}")
+    failed = report["first_failing_students"]
+    lines.append(f"first failing class size: {failed if failed else 'none of those tried'} "
+                 f"(a page that did not render, or p95 over {report['failing_p95_ms']:.0f} ms); "
+                 f"{report['cpus']} CPUs, notebook {report['notebook']}")
+    return "\n".join(lines)
