@@ -171,3 +171,70 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         page.close()
         voila.terminate()
         voila.wait(timeout=10)
+
+
+def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
+    """Slides for the lecture hall: JupyterLab with jupyterlab-slideshow (requirements.txt),
+    chapter 00 run, its deck started from the command palette, forward slide by slide to the
+    live figure; a slider step there redraws the figure, and nothing asks another host."""
+    port = free_port()
+    lab = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
+         "--LabApp.news_url=", f"--ServerApp.root_dir={ROOT}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    origin = f"http://127.0.0.1:{port}/"
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    blocked = local_only(page, origin)
+
+    def command(label):  # from the command palette, clicking the command of that name
+        page.locator(".jp-NotebookPanel-toolbar").first.click(position={"x": 600, "y": 10})  # focus the notebook
+        page.keyboard.press("Control+Shift+C")
+        page.wait_for_selector(".lm-CommandPalette-input", timeout=10_000)
+        page.fill(".lm-CommandPalette-input", label)
+        page.locator(".lm-CommandPalette-item", has_text=label).first.click()
+
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                page.goto(origin + "lab/tree/notebooks/00_backprop_chain_rule.ipynb", timeout=60_000,
+                          wait_until="domcontentloaded")
+                break
+            except Exception:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        page.wait_for_selector(".jp-Notebook", timeout=90_000)
+        page.wait_for_timeout(2_000)  # the kernel starts
+        command("Restart Kernel and Run All Cells")
+        accept = page.locator(".jp-Dialog-button.jp-mod-accept")
+        accept.first.wait_for(timeout=10_000)
+        accept.first.click()
+        page.wait_for_selector(".widget-image", timeout=90_000, state="attached")
+        page.wait_for_timeout(2_000)  # the rest of the notebook runs
+        command("Start Deck")
+        on_slide = ("() => { const i = document.querySelector('.widget-image'); "
+                    "return i && getComputedStyle(i.closest('.jp-Cell')).visibility === 'visible'; }")
+        for _ in range(20):  # forward (space: down into a sub-slide, else right) to the live figure
+            if page.evaluate(on_slide):
+                break
+            page.keyboard.press("Space")
+            page.wait_for_timeout(500)
+        assert page.evaluate(on_slide), "no slide shows chapter 00's live figure"
+        image = page.locator(".widget-image").first
+        handle = page.locator(".widget-slider .noUi-handle").first
+        before = image.get_attribute("src")
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function("b => document.querySelector('.widget-image').src !== b", arg=before,
+                               timeout=30_000)
+        assert page.locator(".widget-readout").first.inner_text().strip() == "9"  # depth 8 → 9
+        assert blocked == [], f"the slides asked other hosts for {blocked}"
+    except Exception:
+        page.screenshot(path=str(ROOT / "build" / "slides-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        lab.terminate()
+        lab.wait(timeout=20)

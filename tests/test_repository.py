@@ -84,3 +84,27 @@ def test_notebook_opens_with_its_title_and_reads_as_markdown(path):
 def test_notebook_has_a_one_line_summary_for_the_handout_index(path):
     summary = nbformat.read(path, as_version=4).metadata.get("course", {}).get("summary", "")
     assert 40 < len(summary) < 250 and "\n" not in summary
+
+
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_is_a_slide_deck(path):
+    """Standard slide metadata (slideshow.slide_type), as JupyterLab's slides read it: the title
+    and every section ('## ') start a slide, every live figure a sub-slide; a section heading
+    never hides inside a cell, where no slide could start at it."""
+    import nbformat
+    cells = nbformat.read(path, as_version=4).cells
+    kinds = [cell.metadata.get("slideshow", {}).get("slide_type") for cell in cells]
+    assert kinds[0] == "slide"
+    assert set(filter(None, kinds)) <= SLIDE_TYPES
+    for cell, kind in zip(cells, kinds):
+        lines = cell.source.splitlines()
+        if cell.cell_type == "markdown" and lines and lines[0].startswith("## "):
+            assert kind == "slide", lines[0]
+        if cell.cell_type == "code" and cell.source.startswith("helpers.show("):
+            assert kind == "subslide", cell.source
+        if cell.cell_type == "markdown":
+            inner = [line for line in lines[1:] if line.startswith("## ")]
+            assert not inner, f"a section starts inside a cell: {inner[0]!r}"
