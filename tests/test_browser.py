@@ -175,8 +175,9 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
 
 def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
     """Slides for the lecture hall: JupyterLab with jupyterlab-slideshow (requirements.txt),
-    chapter 00 run, its deck started from the command palette, forward slide by slide to the
-    live figure; a slider step there redraws the figure, and nothing asks another host."""
+    chapter 00 run, its deck started, forward slide by slide to the
+    live figure; a slider step there redraws the figure, and nothing asks another host. (Through
+    the toolbar's buttons: the command palette's shortcut is lost while the page is busy.)"""
     port = free_port()
     lab = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
@@ -187,12 +188,10 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     blocked = local_only(page, origin)
 
-    def command(label):  # from the command palette, clicking the command of that name
-        page.locator(".jp-NotebookPanel-toolbar").first.click(position={"x": 600, "y": 10})  # focus the notebook
-        page.keyboard.press("Control+Shift+C")
-        page.wait_for_selector(".lm-CommandPalette-input", timeout=10_000)
-        page.fill(".lm-CommandPalette-input", label)
-        page.locator(".lm-CommandPalette-item", has_text=label).first.click()
+    def toolbar(command):  # the notebook toolbar's button for a JupyterLab command
+        button = page.locator(f".jp-NotebookPanel-toolbar [data-command='{command}']").first
+        button.wait_for(timeout=30_000)
+        button.click()
 
     try:
         deadline = time.time() + 60
@@ -207,13 +206,13 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
                 time.sleep(0.5)
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         page.wait_for_timeout(2_000)  # the kernel starts
-        command("Restart Kernel and Run All Cells")
+        toolbar("notebook:restart-run-all")
         accept = page.locator(".jp-Dialog-button.jp-mod-accept")
         accept.first.wait_for(timeout=10_000)
         accept.first.click()
         page.wait_for_selector(".widget-image", timeout=90_000, state="attached")
         page.wait_for_timeout(2_000)  # the rest of the notebook runs
-        command("Start Deck")
+        toolbar("deck:toggle")  # Start Deck
         on_slide = ("() => { const i = document.querySelector('.widget-image'); "
                     "return i && getComputedStyle(i.closest('.jp-Cell')).visibility === 'visible'; }")
         for _ in range(20):  # forward (space: down into a sub-slide, else right) to the live figure
