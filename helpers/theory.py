@@ -20,6 +20,7 @@ Notebook 04 writes the recursion out in a few lines of numpy and checks it again
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -108,3 +109,35 @@ def gradient_ratio(depth: int, activation: str, sigma_w2: float) -> float:
         return float(prediction.grad_std[0] / prediction.grad_std[-1])
     with np.errstate(all="ignore"):
         return float(np.sqrt(np.prod(_backward_factors(activation, float(sigma_w2))[: depth - 1])))
+
+
+# --- mean field: the length map, its fixed point q* and the gradient's factor χ₁ (chapter 11) ---
+
+def length_map_fixed_point(sigma_w2: float, sigma_b2: float, activation: str = "tanh",
+                           q0: float = 1.0, iterations: int = 500) -> float:
+    """q* of the length map q ← σ_w²·E[φ(√q·z)²] + σ_b² (Poole et al. 2016), iterated from
+    ``q0``: the squared length per unit that a deep random network's pre-activations settle at."""
+    check_float("sigma_w2", sigma_w2, 0.0)
+    check_float("sigma_b2", sigma_b2, 0.0)
+    check_int("iterations", iterations, 1)
+    phi = get_activation(activation)
+    q = check_float("q0", q0, 0.0)
+    for _ in range(iterations):
+        q = sigma_w2 * gaussian_expectation(lambda z: phi.function(z) ** 2, q) + sigma_b2
+    return float(q)
+
+
+def chi1(sigma_w2: float, sigma_b2: float, activation: str = "tanh", iterations: int = 500) -> float:
+    """χ₁ = σ_w²·E[φ′(√q*·z)²] (Schoenholz et al. 2017): the factor by which each layer multiplies
+    the gradient's *second moment* (squared norm), once the pre-activations sit at q*. χ₁ < 1:
+    ordered, gradients vanish; χ₁ > 1: chaotic, they explode; χ₁ = 1: the edge of chaos."""
+    q = length_map_fixed_point(sigma_w2, sigma_b2, activation, iterations=iterations)
+    phi = get_activation(activation)
+    return float(sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, q))
+
+
+def gradient_depth_scale(chi: float) -> float:
+    """ξ = −1/ln χ₁: over ξ layers the gradient's second moment changes by a factor e (infinite
+    at χ₁ = 1). Schoenholz et al. find networks trainable to a depth of about 6ξ."""
+    check_float("chi", chi, 0.0, low_inclusive=False)
+    return math.inf if chi == 1 else float(-1 / math.log(chi))
