@@ -108,9 +108,20 @@ def phase_grid(points: int = 36):
     return w2, b2, np.array([[chi1(w, b, iterations=60) for w in w2] for b in b2])
 
 
+@seeded_cache(maxsize=1)
+def critical_line():
+    """The χ₁ = 1 line of the phase grid, as (σ_w², σ_b²) point arrays (contourpy, which
+    matplotlib's contour uses), traced once rather than by a contour on every redraw."""
+    import contourpy
+    w2, b2, grid = phase_grid()
+    return contourpy.contour_generator(w2, b2, grid).lines(1.0)
+
+
 @seeded_cache(maxsize=64)
 def measured_profile(sigma_w2: float, sigma_b2: float, seed: int = 0) -> np.ndarray:
-    return layer_gradients(sigma_w2, sigma_b2, depth=DEPTH, width=128, batch=16, seed=seed)
+    """The live figure's measurement: 30 layers of 96 units, 16 inputs (the notebook's own
+    checks use 256 units and 32 inputs)."""
+    return layer_gradients(sigma_w2, sigma_b2, depth=DEPTH, width=96, batch=16, seed=seed)
 
 
 @interactive_figure(
@@ -130,7 +141,8 @@ def phase_diagram(fig, sigma_w2, sigma_b2):
         depth_scale = np.clip(-1 / np.log(grid), -50, 50)  # ξ, signed: + ordered, − chaotic
     diagram.imshow(np.abs(depth_scale), origin="lower", extent=(*SIGMA_W2, *SIGMA_B2), aspect="auto",
                    cmap="viridis", vmin=0, vmax=50, interpolation="bilinear")
-    diagram.contour(w2, b2, grid, levels=[1.0], colors="white", linewidths=2)
+    for line in critical_line():
+        diagram.plot(line[:, 0], line[:, 1], color="white", linewidth=2)
     q_star, chi = fixed_point_and_chi(sigma_w2, sigma_b2)
     diagram.plot([sigma_w2], [sigma_b2], "o", color=COLORS["diverged"], markersize=10)
     diagram.set_xlabel("σ_w²")
