@@ -57,8 +57,7 @@ def recurrent_core(kind: str, *, input_size: int = 1, hidden_size: int = 32,
         for parameter in core.parameters():  # torch's default init, from our stream
             parameter.copy_(torch.rand(parameter.shape, generator=g) * 2 * bound - bound)
         if kind == "rnn":
-            q, r = torch.linalg.qr(torch.randn(hidden_size, hidden_size, generator=g))
-            core.weight_hh_l0.copy_(q * torch.sign(torch.diagonal(r)) * scale)  # Haar-random orthogonal
+            nn.init.orthogonal_(core.weight_hh_l0, gain=scale, generator=g)  # Haar-random, × λ₁
         if forget_bias is not None:
             gate = slice(hidden_size, 2 * hidden_size)  # torch's gate order: input, forget, cell, output
             core.bias_ih_l0[gate] = forget_bias

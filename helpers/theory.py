@@ -127,13 +127,20 @@ def length_map_fixed_point(sigma_w2: float, sigma_b2: float, activation: str = "
     return float(q)
 
 
-def chi1(sigma_w2: float, sigma_b2: float, activation: str = "tanh", iterations: int = 500) -> float:
-    """χ₁ = σ_w²·E[φ′(√q*·z)²] (Schoenholz et al. 2017): the factor by which each layer multiplies
-    the gradient's *second moment* (squared norm), once the pre-activations sit at q*. χ₁ < 1:
-    ordered, gradients vanish; χ₁ > 1: chaotic, they explode; χ₁ = 1: the edge of chaos."""
+def mean_field(sigma_w2: float, sigma_b2: float, activation: str = "tanh",
+               iterations: int = 500) -> tuple[float, float]:
+    """(q*, χ₁): the length map's fixed point and χ₁ = σ_w²·E[φ′(√q*·z)²] (Schoenholz et al. 2017),
+    the factor by which each layer multiplies the gradient's *second moment* (squared norm) once
+    the pre-activations sit at q*. χ₁ < 1: ordered, gradients vanish; χ₁ > 1: chaotic, they
+    explode; χ₁ = 1: the edge of chaos."""
     q = length_map_fixed_point(sigma_w2, sigma_b2, activation, iterations=iterations)
     phi = get_activation(activation)
-    return float(sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, q))
+    return q, float(sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, q))
+
+
+def chi1(sigma_w2: float, sigma_b2: float, activation: str = "tanh", iterations: int = 500) -> float:
+    """χ₁ alone (see ``mean_field``)."""
+    return mean_field(sigma_w2, sigma_b2, activation, iterations)[1]
 
 
 def gradient_depth_scale(chi: float) -> float:

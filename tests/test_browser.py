@@ -63,6 +63,19 @@ def local_only(page, origin):
     return blocked
 
 
+def goto_once_up(page, url, seconds=60, **goto):
+    """Open ``url`` as soon as the server just started answers (retrying for ``seconds``)."""
+    deadline = time.time() + seconds
+    while True:
+        try:
+            page.goto(url, timeout=60_000, **goto)
+            return
+        except Exception:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -134,15 +147,7 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
     page = browser.new_page()
     blocked = local_only(page, origin)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                page.goto(origin, timeout=60_000)
-                break
-            except Exception:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
+        goto_once_up(page, origin)
         image = page.locator(".widget-image").first
         image.wait_for(timeout=90_000)
         page.wait_for_function("document.querySelector('.widget-image').src.length > 0", timeout=30_000)
@@ -162,7 +167,7 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
               f"p95 (2nd largest) {elapsed_ms[8]:.0f} ms, largest {elapsed_ms[9]:.0f} ms")
         assert page.locator(".widget-readout").first.inner_text().strip() == "18"
         # Voilà, started in the repository's root as the README says, uses the course's template
-        # (voila_config.py): the page asks no other host for anything, not even for icons.
+        # (voila.json): the page asks no other host for anything, not even for icons.
         assert blocked == [], f"the Voilà page asked other hosts for {blocked}"
     except Exception:
         page.screenshot(path=str(ROOT / "build" / "voila-failure.png"), full_page=True)
@@ -194,16 +199,8 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
         button.click()
 
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                page.goto(origin + "lab/tree/notebooks/00_backprop_chain_rule.ipynb", timeout=60_000,
-                          wait_until="domcontentloaded")
-                break
-            except Exception:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.5)
+        goto_once_up(page, origin + "lab/tree/notebooks/00_backprop_chain_rule.ipynb",
+                     wait_until="domcontentloaded")
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         page.wait_for_timeout(2_000)  # the kernel starts
         toolbar("notebook:restart-run-all")

@@ -11,7 +11,7 @@ from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure
 from ..plots import COLORS, layer_limits, per_layer
 from ..seeding import generator as random_stream, seeded_cache
-from ..theory import chi1, gradient_depth_scale, length_map_fixed_point
+from ..theory import chi1, gradient_depth_scale, mean_field
 from ..validation import check_choice, check_int
 
 NOTEBOOK = "11_edge_of_chaos"
@@ -25,8 +25,8 @@ def _weight(width: int, sigma_w2: float, weights: str, g: torch.Generator) -> to
     times σ_w (every singular value σ_w)."""
     if weights == "gaussian":
         return torch.randn(width, width, generator=g, dtype=torch.float64) * math.sqrt(sigma_w2 / width)
-    q, r = torch.linalg.qr(torch.randn(width, width, generator=g, dtype=torch.float64))
-    return q * torch.sign(torch.diagonal(r)) * math.sqrt(sigma_w2)
+    return torch.nn.init.orthogonal_(torch.empty(width, width, dtype=torch.float64), gain=math.sqrt(sigma_w2),
+                                     generator=g)
 
 
 def _phi(z, activation):
@@ -36,8 +36,7 @@ def _phi(z, activation):
 @seeded_cache(maxsize=256)
 def fixed_point_and_chi(sigma_w2: float, sigma_b2: float) -> tuple[float, float]:
     """(q*, χ₁) of tanh at (σ_w², σ_b²), the length map iterated 300 times."""
-    return (length_map_fixed_point(sigma_w2, sigma_b2, iterations=300),
-            chi1(sigma_w2, sigma_b2, iterations=300))
+    return mean_field(sigma_w2, sigma_b2, iterations=300)
 
 
 def _input_at_fixed_point(sigma_w2, sigma_b2, activation, shape, g):
