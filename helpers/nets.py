@@ -15,6 +15,7 @@ input) and the activation a (its output).
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import math
@@ -24,7 +25,7 @@ from torch import nn
 
 from .activations import get_activation
 from .inits import get_init
-from .seeding import generator as random_stream
+from .seeding import forget_on_reseed, generator as random_stream
 from .validation import check_choice, check_int
 
 NORMS = {
@@ -150,10 +151,21 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
     the last block is the output; otherwise a final Linear (same init, no activation), not
     counted in ``depth``. ``init`` is a name from ``INITS`` or a float std (N(0, std²)).
     """
+    settings = dict(depth=depth, width=width, activation=activation, init=init,
+                    in_features=in_features, out_features=out_features,
+                    residual=residual, norm=norm, block=block, branch=branch, seed=seed)
+    return _build(_checked(settings))[0]
+
+
+def _checked(settings: dict) -> dict:
+    """``mlp``'s arguments, each checked (ValueError naming what is allowed); returns them."""
+    depth, width, activation, init = (settings[k] for k in ("depth", "width", "activation", "init"))
+    in_features, out_features, residual, norm = (settings[k] for k in ("in_features", "out_features", "residual", "norm"))
+    block, branch = settings["block"], settings["branch"]
     check_int("depth", depth, 1)
     check_int("width", width, 1)
     get_activation(activation)
-    weight_init = get_init(init)
+    get_init(init)
     if in_features is not None:
         check_int("in_features", in_features, 1)
     if out_features is not None:
@@ -168,27 +180,83 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
         raise ValueError(f"branch={branch!r} changes a residual branch: it needs residual=True")
     if branch == "fixup" and block == "single":
         raise ValueError("branch='fixup' needs two weight layers per branch: block='post' or 'pre'")
+    return settings
 
-    generator = random_stream(seed, "weights")
-    sizes = [in_features or width] + [width] * depth
+
+def _build(settings: dict, stream_states: bool = False) -> tuple[MLP, list]:
+    """The network ``mlp(**settings)`` describes (``settings`` checked), and with ``stream_states``
+    the weight stream's state after each block (index k: after k blocks)."""
+    depth, width, block, branch = settings["depth"], settings["width"], settings["block"], settings["branch"]
+    activation, norm, residual = settings["activation"], settings["norm"], settings["residual"]
+    weight_init = get_init(settings["init"])
+    generator = random_stream(settings["seed"], "weights")
+    sizes = [settings["in_features"] or width] + [width] * depth
     hidden = [HiddenLayer(n_in, n_out, activation, norm, residual, branch, depth) if block == "single"
               else TwoLayerBlock(n_in, n_out, activation, norm, residual, block, branch, depth)
               for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    out_features = settings["out_features"]
     readout = nn.Linear(width, out_features) if out_features is not None else None
     # One stream, layer after layer: the first blocks of a deeper network are this network.
-    for linear in [linear for layer in hidden for linear in layer.linears()] + ([readout] if readout else []):
-        weight_init(linear.weight, generator)
-        nn.init.zeros_(linear.bias)
+    states = [generator.get_state()] if stream_states else []
+    for layer in hidden:
+        for linear in layer.linears():
+            weight_init(linear.weight, generator)
+            nn.init.zeros_(linear.bias)
+        if stream_states:
+            states.append(generator.get_state())
+    if readout is not None:
+        weight_init(readout.weight, generator)
+        nn.init.zeros_(readout.bias)
     if branch == "fixup":
         with torch.no_grad():
             for layer in hidden:
                 if layer.residual:
                     layer.linear1.weight.mul_(depth ** (-1 / (2 * FIXUP_BRANCH_LAYERS - 2)))
                     layer.linear2.weight.zero_()
-    settings = dict(depth=depth, width=width, activation=activation, init=init,
-                    in_features=in_features, out_features=out_features,
-                    residual=residual, norm=norm, block=block, branch=branch, seed=seed)
-    return MLP(hidden, readout, settings)
+    return MLP(hidden, readout, settings), states
+
+
+# Deep networks kept for mlp_view: settings (but depth) -> (network, its stream states).
+_DEEPEST: OrderedDict = OrderedDict()
+DEEPEST_KEPT = 6
+VIEW_DEPTH_STEP = 10
+
+
+@forget_on_reseed
+def _forget_deepest() -> None:
+    _DEEPEST.clear()
+
+
+def mlp_view(depth: int, width: int, activation: str = "tanh", init: str | float = "xavier_normal", *,
+             in_features: int | None = None, out_features: int | None = None,
+             residual: bool = False, norm: str | None = None, seed: int = 0) -> MLP:
+    """``mlp(depth, …)`` with exactly its weights, for looking at, not for training: a depth
+    slider's probe. ``mlp`` draws the weights block after block from one stream, so the first
+    ``depth`` blocks of a deeper network *are* this network's: they are cut from the deepest
+    network built so far for these settings (built ``VIEW_DEPTH_STEP`` blocks at a time and
+    kept), and only the readout is drawn, from where the stream stood after block ``depth``.
+    The blocks are shared with every other view: training one (or anything that changes its
+    weights) would change them all; a batch norm's running statistics are shared too. Plain
+    single-layer blocks only (a scaled or Fixup branch depends on the depth)."""
+    settings = _checked(dict(depth=depth, width=width, activation=activation, init=init,
+                             in_features=in_features, out_features=out_features, residual=residual,
+                             norm=norm, block="single", branch="plain", seed=seed))
+    key = (width, activation, init, in_features, out_features, residual, norm, seed)
+    deepest = _DEEPEST.get(key)
+    if deepest is None or len(deepest[0].hidden) < depth:
+        built = VIEW_DEPTH_STEP * -(-depth // VIEW_DEPTH_STEP)
+        deepest = _DEEPEST[key] = _build({**settings, "depth": built}, stream_states=True)
+    _DEEPEST.move_to_end(key)
+    while len(_DEEPEST) > DEEPEST_KEPT:
+        _DEEPEST.popitem(last=False)
+    network, states = deepest
+    readout = None
+    if out_features is not None:
+        readout = nn.Linear(width, out_features)
+        generator = torch.Generator().set_state(states[depth])
+        get_init(init)(readout.weight, generator)
+        nn.init.zeros_(readout.bias)
+    return MLP(list(network.hidden[:depth]), readout, settings)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 # Okabe & Ito (2008), the colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -102,10 +102,20 @@ def new_figure(figsize=None, dpi=None) -> Figure:
     return fig
 
 
+LAYER_AXIS_ENDS = (5, 10, 20, 30, 50)  # then ×10, ×100, …: 100, 200, 300, 500, 1000, …
+
+
 def layer_limits(count: int) -> tuple[float, float]:
-    """Limits for an axis of items 1..count (layers, neurons): to the next multiple of 5, so
-    that the axis holds still for five steps of a depth slider and never shows layer 0 or −10."""
-    return 0.5, 5 * math.ceil(max(count, 1) / 5) + 0.5
+    """Limits for an axis of items 1..count (layers, neurons): up to the next of 5, 10, 20, 30,
+    50, 100, 200, …, so that the axis holds still while a depth slider moves (redrawing the axes
+    is most of a slow frame) yet the items fill more than half of it; it never shows item 0."""
+    count = max(int(count), 1)
+    scale = 1
+    while True:
+        for end in LAYER_AXIS_ENDS:
+            if end * scale >= count:
+                return 0.5, end * scale + 0.5
+        scale *= 10
 
 
 def round_up(value: float) -> float:
@@ -147,6 +157,30 @@ def _snap_log_limits(ax: Axes) -> None:
     step = next((s for s in (1, 2, 3, 5, 10, 20, 50) if high - low <= 6 * s), 100)
     bottom, top = step * np.floor(low / step), step * np.ceil(high / step)
     ax.set_ylim(10.0 ** bottom, 10.0 ** max(top, bottom + 1))
+    decade_labels(ax.yaxis)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def decade_label(value: float, position=None) -> str:
+    """10ᵏ as plain text: what matplotlib's log labels show, without mathtext, which costs ~8 ms
+    for each label it has not typeset before (a slider that moves a log axis into new decades
+    pays that on every label)."""
+    if not (np.isfinite(value) and value > 0):
+        return ""
+    exponent = round(math.log10(value))
+    if not math.isclose(value, 10.0 ** exponent, rel_tol=1e-9):
+        return f"{value:g}"
+    return "10" + str(exponent).translate(_SUPERSCRIPT)
+
+
+def decade_labels(axis) -> None:
+    """Label a log axis's decades only, as plain text (``decade_label``): on a one-decade axis
+    matplotlib would also label 2, 3, 4, 6 × 10ᵏ, labels that come and go (and take room and
+    time) as the data crosses a decade."""
+    axis.set_major_formatter(FuncFormatter(decade_label))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=True,
@@ -185,7 +219,8 @@ def _series(ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, m
                     va="center", transform=ax.transAxes, color=COLORS["diverged"], fontsize=13)
     if ylabel:
         ax.set_ylabel(ylabel)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # layers and steps are whole numbers
+    # layers and steps are whole numbers; five or six labels read from the back of a hall
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True, steps=[1, 2, 5, 10]))
     ax.set_xlabel(xlabel)
 
 

@@ -20,7 +20,7 @@ FIGURE_NAMES = sorted(helpers.FIGURES)
 def naive_figure(fig, n, scale, log, flip, style):
     """A figure written the way anyone writes matplotlib, changing axes state from preset to
     preset: scales, fixed ticks, an inverted axis, legends inside the axes, annotations, bars,
-    mathtext, tick parameters, an axis switched off, a twin axes."""
+    mathtext, tick parameters, an axis switched off, a twin axes, categories."""
     ax, other = fig.subplots(1, 2)
     x = np.arange(1, n + 1)
     ax.plot(x, scale * x**1.5, label="power")
@@ -42,6 +42,8 @@ def naive_figure(fig, n, scale, log, flip, style):
     elif style == "twin":
         other.plot(x, np.cos(x))
         other.twinx().plot(x, np.sin(x), color="red")
+    elif style == "categories":  # a unit-converting axis, then (next preset) a numeric one
+        other.bar(["first", "second", "third"], [1, n, scale])
     else:
         other.scatter(x, np.cos(x), c=x)
         other.set_aspect("auto")
@@ -52,9 +54,10 @@ def naive_figure(fig, n, scale, log, flip, style):
 NAIVE = InteractiveFigure(
     "naive_test_figure", "tests", naive_figure,
     {"n": IntParam(2, 30, 8), "scale": FloatParam(0.1, 100.0, 1.0), "log": BoolParam(False),
-     "flip": BoolParam(False), "style": ChoiceParam(("plain", "off", "twin"), "plain")},
+     "flip": BoolParam(False), "style": ChoiceParam(("plain", "off", "twin", "categories"), "plain")},
     {"log": {"log": True}, "flipped": {"flip": True, "n": 12}, "off": {"style": "off", "scale": 40.0},
-     "twin": {"style": "twin", "log": True}, "plain": {}})
+     "twin": {"style": "twin", "log": True}, "categories": {"style": "categories"},
+     "categories again": {"style": "categories", "n": 12}, "plain": {}})
 
 
 def all_figures():

@@ -3,6 +3,7 @@ import torch
 from torch import nn
 
 import helpers
+from helpers.nets import mlp_view
 
 
 def test_shapes_and_layer_count():
@@ -56,6 +57,30 @@ def test_norm_sits_between_linear_and_activation(norm, kind):
 def test_bad_arguments_raise_value_error_naming_valid_values(kwargs, message):
     with pytest.raises(ValueError, match=message):
         helpers.mlp(**kwargs)
+    with pytest.raises(ValueError, match=message):
+        mlp_view(**kwargs)
+
+
+@pytest.mark.parametrize("settings", [
+    dict(width=12, activation="tanh", init="xavier_normal"),
+    dict(width=16, activation="relu", init=0.3, in_features=64, out_features=10, residual=True, norm="batch"),
+    dict(width=8, activation="sigmoid", init="he_normal", out_features=3, norm="layer", seed=4),
+])
+def test_a_view_is_the_network_mlp_builds_cut_from_a_deeper_one(settings):
+    """Depths in any order, across the build step: every weight, bias and output as mlp's."""
+    views = {}
+    for depth in (7, 3, 12, 10, 1, 25, 20):
+        view, built = mlp_view(depth, **settings), helpers.mlp(depth, **settings)
+        views[depth] = view
+        parameters = dict(built.named_parameters())
+        assert dict(view.named_parameters()).keys() == parameters.keys()
+        for name, value in view.named_parameters():
+            assert torch.equal(value, parameters[name]), (depth, name)
+        x = torch.randn(5, settings.get("in_features") or settings["width"])
+        assert torch.equal(view.eval()(x), built.eval()(x))
+        assert view.settings == built.settings
+    # the blocks are shared (that is what makes a view cheap)
+    assert views[3].hidden[0] is views[7].hidden[0]
 
 
 @pytest.mark.parametrize("block", ["post", "pre"])

@@ -10,7 +10,7 @@ from ..data import digits
 from ..exercises import exercise
 from ..figures import BoolParam, ChoiceParam, FloatParam, interactive_figure, knob
 from ..inits import INITS
-from ..nets import layers, mlp
+from ..nets import layers, mlp, mlp_view
 from ..plots import COLORS, layer_limits, mark_diverged, per_layer
 from ..probe import profile
 from ..seeding import seeded_cache
@@ -28,17 +28,18 @@ MOMENTA = ("0", "0.9")
 STEPS = ("100", "200", "400")
 
 
-def network(depth, width, activation, init, std, residual, norm, seed=0):
+def network(depth, width, activation, init, std, residual, norm, seed=0, build=mlp):
     """The playground's network: ``depth`` hidden layers of ``width`` on the digits (64 inputs,
-    10 classes)."""
-    return mlp(depth, width, activation, std if init == CUSTOM else init, in_features=64, out_features=10,
-               residual=residual, norm=None if norm == "none" else norm, seed=seed)
+    10 classes). ``build=mlp_view``: the same network cut from a deeper one (not to be trained)."""
+    return build(depth, width, activation, std if init == CUSTOM else init, in_features=64, out_features=10,
+                 residual=residual, norm=None if norm == "none" else norm, seed=seed)
 
 
 @seeded_cache(maxsize=32)
 def at_initialization(depth, width, activation, init, std, residual, norm, seed: int = 0):
-    """(profile on a batch of digits, each layer's weight norm) of a fresh network."""
-    model = network(depth, width, activation, init, std, residual, norm, seed)
+    """(profile on a batch of digits, each layer's weight norm) of a fresh network. (A view:
+    the depth slider costs no new network, see ``mlp_view``.)"""
+    model = network(depth, width, activation, init, std, residual, norm, seed, build=mlp_view)
     data = digits(seed=seed)
     result = profile(model, data.x_train[:PROBE_BATCH], data.y_train[:PROBE_BATCH], seed=seed)
     weight_norms = np.array([float(layer.weight_module.weight.detach().norm()) for layer in layers(model)])

@@ -10,7 +10,7 @@ from ..data import gaussian_batch
 from ..exercises import exercise
 from ..figures import BoolParam, ChoiceParam, IntParam, interactive_figure, knob
 from ..nets import mlp
-from ..plots import COLORS, layer_limits, per_layer
+from ..plots import COLORS, decade_labels, decade_limits, layer_limits, per_layer
 from ..probe import stream_profile
 from ..seeding import seeded_cache
 from .activation_functions import RECTIFIERS, matched_init
@@ -112,35 +112,52 @@ def stack_second_moment(variant: str, depth: int, width: int = 128, batch: int =
 
 # --- the bottleneck calculator -----------------------------------------------------------------
 
+CHANNELS = IntParam(64, 2048, 256, step=64, label="channels")
+MAP_SIZES = ("7", "14", "28", "56")
+COSTS = (("weights", "weights"), ("multiply_adds", "multiply-adds"))  # (block_cost's key, what it is)
+
+
+def _block_costs(channels: int, size: int) -> list[dict]:
+    """A basic block on C channels, one on C/4, a bottleneck on C."""
+    return [block_cost("basic", channels, size), block_cost("basic", channels // 4, size),
+            block_cost("bottleneck", channels, size)]
+
+
+# Log axes over every cost the controls can ask for (from 4,608 weights to 2.4e11 multiply-adds),
+# so that the axes never change: the bars move, the labels say the numbers, and the slider's
+# frames cost no redraw of the axes. (On linear axes every step rescaled them.)
+COST_LIMITS = {key: decade_limits([c[key] for channels in (CHANNELS.low, CHANNELS.high)
+                                   for size in (int(MAP_SIZES[0]), int(MAP_SIZES[-1]))
+                                   for c in _block_costs(channels, size)], spare=1)
+               for key, _ in COSTS}
 
 
 @interactive_figure(
     notebook=NOTEBOOK,
     title="Basic block or bottleneck: what a block costs",
-    params={"channels": IntParam(64, 2048, 256, step=64, label="channels"),
-            "size": ChoiceParam(("7", "14", "28", "56"), "56", label="map size")},
+    params={"channels": CHANNELS, "size": ChoiceParam(MAP_SIZES, "56", label="map size")},
     presets={"64 channels": {"channels": 64}, "256 channels (Fig. 5)": {"channels": 256},
              "2048 channels, 7×7": {"channels": 2048, "size": "7"}},
+    frame=lambda v: [{"ylim": COST_LIMITS[key]} for key, _ in COSTS],
 )
 def bottleneck_costs(fig, channels, size):
     size = int(size)  # a choice is text
-    left, right = fig.subplots(1, 2)
-    costs = {f"basic, {channels}\n(two 3×3)": block_cost("basic", channels, size),
-             f"basic, {channels // 4}\n(two 3×3)": block_cost("basic", channels // 4, size),
-             f"bottleneck, {channels}\n(1×1, 3×3, 1×1)": block_cost("bottleneck", channels, size)}
+    costs = _block_costs(channels, size)
+    names = ["basic, C\n(two 3×3)", "basic, C/4\n(two 3×3)", "bottleneck, C\n(1×1, 3×3, 1×1)"]
+    widths = [channels, channels // 4, channels]
     colors = [COLORS["predicted"], COLORS["saturated"], COLORS["relu"]]
-    for ax, key, unit, scale in [(left, "weights", "weights (millions)", 1e6),
-                                 (right, "multiply_adds", "multiply-adds (billions)", 1e9)]:
-        values = [cost[key] / scale for cost in costs.values()]
-        bars = ax.bar(list(costs), values, color=colors, width=0.6)
-        ax.bar_label(bars, labels=[f"{cost[key]:,}" for cost in costs.values()], padding=3, fontsize=10)
-        ax.set_ylabel(unit)
-        ax.set_ylim(0, 1.2 * max(values))
-        ax.tick_params(axis="x", labelsize=10)
-    left.set_title("weights")
-    right.set_title(f"multiply-adds on a {size}×{size} map")
-    thin, wide = block_cost("bottleneck", channels, size)["weights"], block_cost("basic", channels // 4, size)["weights"]
-    fig.suptitle(f"a bottleneck on {channels} channels costs {thin / wide:.2f} × a basic block on {channels // 4}")
+    for ax, (key, what) in zip(fig.subplots(1, 2), COSTS):
+        bars = ax.bar(range(len(names)), [cost[key] for cost in costs], color=colors, width=0.6)
+        ax.set_xticks(range(len(names)), names)
+        ax.bar_label(bars, labels=[f"{cost[key]:,}\n({n} ch.)" for n, cost in zip(widths, costs)], padding=3,
+                     fontsize=10)
+        ax.set_yscale("log")
+        ax.set_ylim(*COST_LIMITS[key])
+        decade_labels(ax.yaxis)
+        ax.set_ylabel(f"{what} (log scale)")
+        ax.set_title(what if key == "weights" else f"{what} on a {size}×{size} map")
+    thin, wide = costs[2]["weights"], costs[1]["weights"]
+    fig.suptitle(f"C = {channels}: a bottleneck on C costs {thin / wide:.2f} × a basic block on C/4 = {channels // 4}")
 
 
 # --- ILSVRC ----------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ class ControlPanel:
         self._recycler = Recycler(self._canvas)
         self._compositor = Compositor(self._canvas)
         self._laid_out_for = None  # what the axes showed at the last full layout
+        self._label_extents = {}  # (text, font, rotation) -> its box's (width, height) in pixels
         self._sup_positions = {}
         self._pending = None
         self._last_redraw_end = -math.inf
@@ -317,13 +318,23 @@ class ControlPanel:
             return (bool(content), content.count("\n"), text.get_fontsize())
 
         renderer = fig.canvas.get_renderer()
+        extents = self._label_extents
+        if len(extents) > 5000:
+            extents.clear()
+
+        def extent(label):
+            # a text's size depends on what it says and how, not on where: measured once
+            key = (label.get_text(), hash(label.get_fontproperties()), label.get_rotation())
+            if key not in extents:
+                extents[key] = tuple(label.get_window_extent(renderer).size)
+            return extents[key]
 
         def ticks(axis):
             # the room the tick labels a draw would paint (major and minor) take from the
             # layout: their height below or above an x axis, their width beside a y axis
             # (constrained layout lets x tick labels overhang sideways)
             across = 1 if axis.axis_name == "x" else 0
-            sizes = [label.get_window_extent(renderer).size[across] for tick in axis._update_ticks()
+            sizes = [extent(label)[across] for tick in axis._update_ticks()
                      for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
             room = float(np.ceil(max(sizes))) if sizes else 0.0
             return (axis.get_scale(), axis.get_visible(), room,

@@ -42,7 +42,10 @@ def _axis_state(axis) -> tuple:
             type(axis.get_major_formatter()).__name__, type(axis.get_minor_formatter()).__name__,
             repr(sorted(axis._major_tick_kw.items())), repr(sorted(axis._minor_tick_kw.items())),
             _text_style(axis.label), axis.get_visible(), axis.get_label_position(), axis.get_ticks_position(),
-            repr(getattr(major, "_nbins", None)), axis.get_inverted(), axis.labelpad)
+            repr(getattr(major, "_nbins", None)), axis.get_inverted(), axis.labelpad,
+            # units (categories from bar(["a", "b"]), dates) stay with the axis after the cheap
+            # reset and would misplace the next drawing's data: such axes are cleared in full
+            axis.get_converter() is not None, axis.units is not None)
 
 
 def state(ax: Axes) -> tuple:
