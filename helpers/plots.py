@@ -183,6 +183,18 @@ def decade_labels(axis) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
+# Above the grid, ticks and spines (zorder 0.5 in the lecture style and the live panel) and
+# beneath the data: the live panel can then keep the axes' background and draw the image over it.
+# (matplotlib's default, 0, puts an image beneath them, and every live frame is then drawn in full.)
+HEATMAP_ZORDER = 0.6
+
+
+def heatmap(ax: Axes, values, extent, **imshow) -> None:
+    """``values[row, column]`` over ``extent`` = (x0, x1, y0, y1), row 0 at the bottom, filling
+    the axes; ``imshow`` options (cmap, vmin, vmax, interpolation) pass through."""
+    ax.imshow(values, origin="lower", extent=extent, aspect="auto", zorder=HEATMAP_ZORDER, **imshow)
+
+
 def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=True,
               ylabel="", marker="o") -> None:
     """One statistic per hidden layer (layer 1 = input side), non-finite layers marked ✕."""

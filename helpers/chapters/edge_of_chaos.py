@@ -9,7 +9,7 @@ import torch
 
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure
-from ..plots import COLORS, layer_limits, per_layer
+from ..plots import COLORS, heatmap, layer_limits, per_layer
 from ..seeding import generator as random_stream, seeded_cache
 from ..theory import chi1, gradient_depth_scale, mean_field
 from ..validation import check_choice, check_int
@@ -138,8 +138,8 @@ def phase_diagram(fig, sigma_w2, sigma_b2):
     diagram, gradients = fig.subplots(1, 2)
     with np.errstate(divide="ignore"):
         depth_scale = np.clip(-1 / np.log(grid), -50, 50)  # ξ, signed: + ordered, − chaotic
-    diagram.imshow(np.abs(depth_scale), origin="lower", extent=(*SIGMA_W2, *SIGMA_B2), aspect="auto",
-                   cmap="viridis", vmin=0, vmax=50, interpolation="bilinear")
+    heatmap(diagram, np.abs(depth_scale), (*SIGMA_W2, *SIGMA_B2), cmap="viridis", vmin=0, vmax=50,
+            interpolation="bilinear")
     for line in critical_line():
         diagram.plot(line[:, 0], line[:, 1], color="white", linewidth=2)
     q_star, chi = fixed_point_and_chi(sigma_w2, sigma_b2)

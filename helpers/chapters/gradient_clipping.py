@@ -8,7 +8,7 @@ import numpy as np
 
 from ..exercises import exercise
 from ..figures import FloatParam, IntParam, interactive_figure
-from ..plots import COLORS
+from ..plots import COLORS, heatmap
 from ..seeding import seeded_cache
 
 NOTEBOOK = "08_gradient_clipping"
@@ -179,7 +179,7 @@ def pascanu_wall(fig, lr, threshold, steps):
     w, b, loss = wall_surface()
     ax = fig.subplots()
     # No colour bar: a second axes, rebuilt on every redraw, would cost a full layout each time.
-    ax.imshow(loss, origin="lower", extent=(*W_RANGE, *B_RANGE), aspect="auto", cmap="viridis", vmin=0, vmax=0.5)
+    heatmap(ax, loss, (*W_RANGE, *B_RANGE), cmap="viridis", vmin=0, vmax=0.5)
     ax.set_title("E(w, b): dark 0 (the valley), green 0.1 (plateau above), yellow 0.5 (below the wall)", fontsize=12)
     results = {}
     for key, clip in [("unclipped", None), ("norm clipping", threshold)]:

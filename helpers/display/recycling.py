@@ -59,6 +59,17 @@ def state(ax: Axes) -> tuple:
             ax.get_visible(), len(ax.child_axes), ax.get_navigate(), ax.use_sticky_edges)
 
 
+def _titles(ax: Axes) -> tuple:
+    return ax.title, ax._left_title, ax._right_title
+
+
+def _look(text) -> dict:
+    """What ``_text_style`` compares, as Text.update takes it."""
+    return dict(color=text.get_color(), rotation=text.get_rotation(), horizontalalignment=text.get_horizontalalignment(),
+                verticalalignment=text.get_verticalalignment(), alpha=text.get_alpha(), visible=text.get_visible(),
+                fontproperties=text.get_fontproperties().copy())
+
+
 def _reset(ax: Axes) -> None:
     """Undo, cheaply, what a drawing usually does to an axes."""
     for artist in list(ax._children):
@@ -75,6 +86,8 @@ def _reset(ax: Axes) -> None:
         if axis.get_scale() != "linear" or type(axis.get_major_locator()).__name__ != "AutoLocator" \
                 or type(axis.get_major_formatter()).__name__ != "ScalarFormatter":
             set_scale("linear")
+    if ax.get_aspect() != "auto":  # (set_aspect("equal") is common and cheap to undo)
+        ax.set_aspect("auto")
     ax.set_prop_cycle(None)  # the colour cycle starts again at its first colour
     ax.dataLim.set_points(Bbox.null().get_points())
     ax.ignore_existing_data_limits = True
@@ -92,6 +105,7 @@ class Recycler:
         self._key = None
         self._axes = None
         self._pristine: dict[int, tuple] = {}
+        self._title_looks: dict[int, list] = {}
         self._tick_settings: dict[int, list] = {}
         self.full_clears = 0  # how often an axes needed cla() (for the tests)
         fig.subplots = self._subplots
@@ -116,6 +130,7 @@ class Recycler:
     def forget(self) -> None:
         self._key = self._axes = None
         self._pristine.clear()
+        self._title_looks.clear()
 
     def _flat(self):
         axes = self._axes
@@ -128,6 +143,9 @@ class Recycler:
         if self._key == key and all(ax.figure is fig for ax in self._flat()) and not self._extra_axes():
             for ax in self._flat():
                 _reset(ax)
+                # titles back to their new look (set_title(..., fontsize=12) is common)
+                for title, look in zip(_titles(ax), self._title_looks[id(ax)]):
+                    title.update(look)  # (Text copies the font properties it is given)
                 if state(ax) != self._pristine[id(ax)]:
                     self._clear_fully(ax)
             return self._axes
@@ -137,6 +155,7 @@ class Recycler:
         for ax in self._flat():
             prepare(ax)
         self._pristine = {id(ax): state(ax) for ax in self._flat()}
+        self._title_looks = {id(ax): [_look(title) for title in _titles(ax)] for ax in self._flat()}
         self._tick_settings = {id(ax): [(dict(axis._major_tick_kw), dict(axis._minor_tick_kw))
                                         for axis in (ax.xaxis, ax.yaxis)] for ax in self._flat()}
         return axes
