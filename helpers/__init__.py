@@ -17,7 +17,7 @@ from .inits import INITS, get_init
 from .nets import MLP, mlp
 from .probe import Profile, profile
 from .recurrent import recurrent_gradient_norms, sequence_model
-from .session import setup
+from .session import in_app, setup
 from .training import TrainingRun, train
 from . import plots, theory  # used by the notebooks as helpers.plots.…, helpers.theory.…
 from . import chapters  # registers every chapter's figures and exercises
@@ -27,5 +27,5 @@ __all__ = [
     "profile", "Profile", "recurrent_gradient_norms", "sequence_model", "digits", "teacher",
     "gaussian_batch", "adding_problem", "adding_task", "Dataset", "train",
     "TrainingRun", "FIGURES", "KNOBS", "InteractiveFigure", "interactive_figure", "knob", "show",
-    "claim", "ClaimFailed", "EXERCISES", "check", "setup", "plots", "theory",
+    "claim", "ClaimFailed", "EXERCISES", "check", "setup", "in_app", "plots", "theory",
 ]

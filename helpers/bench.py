@@ -1,6 +1,6 @@
 """Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``;
 notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``; what one machine
-serves a class: ``python -m helpers.bench --class 10 20 40 [--json]`` (see ``helpers.classload``).
+serves a class: ``python -m helpers.bench --class 10 20 40 [--preheat] [--json]`` (see ``helpers.classload``).
 
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
 and for two settings — its defaults and its most expensive values — move the figure's main
@@ -183,11 +183,13 @@ def main(argv=None) -> int:
     parser.add_argument("--notebooks", action="store_true", help="time each notebook in a fresh kernel instead")
     parser.add_argument("--class", dest="students", type=int, nargs="+", metavar="N",
                         help="load-test Voilà with the playground for classes of N students each instead")
+    parser.add_argument("--preheat", action="store_true",
+                        help="with --class: Voilà runs the notebook in a pool of N kernels before the students come")
     args = parser.parse_args(argv)
     if args.students:
         from . import classload
         try:
-            report = classload.measure(args.students)
+            report = classload.measure(args.students, preheat=args.preheat)
         except ValueError as error:
             parser.error(str(error))
         print(json.dumps(report, indent=2) if args.json else classload.table(report))

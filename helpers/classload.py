@@ -5,13 +5,15 @@ template asks no other host for anything), then for each class size N opens N pa
 Debian's Chromium (driven by Playwright; nothing is downloaded), as N students would, and waits
 for each page's figure. Then every student moves the playground's first slider one step at the
 same moment, and each page measures, in the page itself, the time from the key press to the new
-picture. Per N it reports the pages that rendered, the median and p95 of that latency, each
+picture. Per N it reports the pages that rendered, how long they took to show the figure (median
+and slowest, from the request), the median and p95 of that latency, each
 kernel's resident memory (the largest) and the total (Voilà and its kernels), and stops at the
 first N at which a page did not render or p95 exceeded 1 s. Loopback only; every wait is bounded.
 """
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import socket
 import subprocess
@@ -24,6 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "10_playground.ipynb"
 FAILING_P95_MS = 1000.0
 MAX_STUDENTS = 60
+
+# In each page, from its first script on: note when the figure's picture first appears (ms since
+# the page was requested): how long a student waits for the app, which the kernel's run of the
+# notebook (its imports, every cell) decides.
+LOADED = """new MutationObserver((records, observer) => {
+  const image = document.querySelector('.widget-image');
+  if (image && image.src && image.src.length > 0) { window.__loaded = performance.now(); observer.disconnect(); }
+}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});"""
 
 # In each page: note when a key goes down in the slider and when the figure's picture changes.
 WATCH = """() => {
@@ -70,8 +80,13 @@ def _percentile(values, q) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def measure(students: list[int], *, log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
-    """The load test described in the module's docstring, for each class size in ``students``."""
+def measure(students: list[int], *, preheat: bool = False,
+            log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
+    """The load test described in the module's docstring, for each class size in ``students``.
+    ``preheat``: Voilà runs the notebook in a pool of N kernels before the pages are opened (as a
+    lecturer starts it before the class: ``voila --preheat_kernel=True --pool_size=N``), and
+    refills the pool only after PREHEAT_REFILL_S, so that the refill does not compete with
+    the class."""
     from playwright.sync_api import sync_playwright
     from .handouts import CHROMIUM, CHROMIUM_ARGS
     if not students or any(not isinstance(n, int) or not 1 <= n <= MAX_STUDENTS for n in students):
@@ -85,7 +100,7 @@ def measure(students: list[int], *, log=lambda message: print(message, file=sys.
         try:
             for n in sorted(students):
                 log(f"class of {n}: starting Voilà, opening {n} pages …")
-                with _voila() as (origin, server_pid):  # a fresh server: no kernels of the last class
+                with _voila(n if preheat else 0, log) as (origin, server_pid):  # a fresh server for each class
                     row = _one_class(browser, origin, n, server_pid, log)
                 rows.append(row)
                 log(f"class of {n}: {row['rendered']}/{n} rendered, median {row['median_ms']:.0f} ms, "
@@ -97,20 +112,31 @@ def measure(students: list[int], *, log=lambda message: print(message, file=sys.
             browser.close()
     failed = next((r["students"] for r in rows if _failed(r)), None)
     return {"class": rows, "first_failing_students": failed, "failing_p95_ms": FAILING_P95_MS,
-            "notebook": NOTEBOOK.name, "cpus": os.cpu_count()}
+            "notebook": NOTEBOOK.name, "cpus": os.cpu_count(), "preheated": preheat}
+
+
+PREHEAT_REFILL_S = 600.0
 
 
 @contextlib.contextmanager
-def _voila():
+def _voila(pool: int = 0, log=None):
     """Voilà with the playground on 127.0.0.1 (started in the repository's root, so that its
-    template asks no other host for anything): yields (origin, its process id)."""
+    template asks no other host for anything): yields (origin, its process id). ``pool``: that
+    many kernels preheated, yielded once they have run the notebook."""
     port = _free_port()
     origin = f"http://127.0.0.1:{port}/"
+    options = ["--preheat_kernel=True", f"--pool_size={pool}",
+               f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_S}"] if pool else []
     voila = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-                              "--Voila.ip=127.0.0.1"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              "--Voila.ip=127.0.0.1", *options], cwd=ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     try:
         _wait_for_server(origin, 60)
+        if pool:
+            start = time.time()
+            _wait_for_idle_kernels(voila.pid, pool, deadline=start + 60 + 15 * pool)
+            if log:
+                log(f"the pool of {pool} kernels ran the notebook in {time.time() - start:.0f} s")
         yield origin, voila.pid
     finally:
         voila.terminate()
@@ -120,6 +146,22 @@ def _voila():
             voila.kill()
 
 
+def _wait_for_idle_kernels(server_pid: int, count: int, deadline: float) -> None:
+    """Until ``count`` kernels run under Voilà and have all been idle (under 5 % of a core) for
+    two seconds: a preheated pool has run the notebook. (Voilà says when it has *started* the
+    pool's kernels, not when they have run it.)"""
+    import psutil
+    server, quiet_since = psutil.Process(server_pid), None
+    while time.time() < deadline:
+        kernels = [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        busy = len(kernels) < count or any(p.cpu_percent(interval=0.25) > 5 for p in kernels)
+        quiet_since = None if busy else (quiet_since or time.time())
+        if quiet_since and time.time() - quiet_since >= 2:
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"Voilà's pool of {count} kernels did not finish running the notebook in time")
+
+
 def _failed(row: dict) -> bool:
     """A page that did not render or whose picture never changed, or p95 over 1 s."""
     return row["rendered"] < row["students"] or row["moved"] < row["rendered"] or not row["p95_ms"] <= FAILING_P95_MS
@@ -127,6 +169,8 @@ def _failed(row: dict) -> bool:
 
 def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
     contexts = [browser.new_context() for _ in range(n)]  # one student each: no shared cache or cookies
+    for context in contexts:
+        context.add_init_script(LOADED)
     pages = [context.new_page() for context in contexts]
     try:
         for page in pages:  # a page returns at once; its kernel then runs the notebook
@@ -141,6 +185,8 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
                 rendered.append(page)
             except Exception:
                 pass
+        loaded = [page.evaluate("window.__loaded || null") for page in rendered]
+        loaded = [ms / 1000 for ms in loaded if ms is not None]
         log(f"class of {n}: {len(rendered)} pages rendered; every student moves the slider …")
         kernel_max, total = _memory(server_pid)
         for page in rendered:
@@ -156,6 +202,7 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
                 pass
         return {"students": n, "rendered": len(rendered), "moved": len(latencies),
                 "median_ms": round(_percentile(latencies, 50), 1), "p95_ms": round(_percentile(latencies, 95), 1),
+                "load_s_median": round(_percentile(loaded, 50), 2), "load_s_max": round(max(loaded, default=math.nan), 2),
                 "kernel_rss_mb_max": round(kernel_max, 1), "total_rss_mb": round(total, 1)}
     finally:
         for context in contexts:
@@ -163,10 +210,14 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
 
 
 def table(report: dict) -> str:
-    lines = [f"{'students':>8} {'rendered':>8} {'median ms':>10} {'p95 ms':>8} {'kernel MB':>10} {'total MB':>9}"]
+    lines = [f"{'students':>8} {'rendered':>8} {'load s (median, max)':>21} {'median ms':>10} {'p95 ms':>8} "
+             f"{'kernel MB':>10} {'total MB':>9}"]
     for r in report["class"]:
-        lines.append(f"{r['students']:8d} {r['rendered']:8d} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
+        load = f"{r['load_s_median']:.1f}, {r['load_s_max']:.1f}"
+        lines.append(f"{r['students']:8d} {r['rendered']:8d} {load:>21} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
                      f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}")
+    if report.get("preheated"):
+        lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")
     failed = report["first_failing_students"]
     lines.append(f"first failing class size: {failed if failed else 'none of those tried'} "
                  f"(a page that did not render, or p95 over {report['failing_p95_ms']:.0f} ms); "

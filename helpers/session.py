@@ -40,3 +40,11 @@ def setup(seed: int = 0, threads: int = 1) -> int:
     source = f" (from {ENVIRONMENT_VARIABLE})" if os.environ.get(ENVIRONMENT_VARIABLE, "").strip() else ""
     print(f"helpers ready: seed {seed}{source} · torch {torch.__version__} · {threads} thread(s) · {mode} figures")
     return seed
+
+
+def in_app() -> bool:
+    """Whether this kernel runs the notebook for a Voilà app (Voilà gives its kernels these
+    variables; a notebook in JupyterLab, nbval or nbclient has none of them). An app serves a
+    class its panels: a notebook may leave out there what only a reader of the notebook needs."""
+    return any(name in os.environ for name in ("VOILA_BASE_URL", "VOILA_PREHEAT", "VOILA_REQUEST_URL")) \
+        or os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")

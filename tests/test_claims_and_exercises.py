@@ -52,3 +52,14 @@ def test_the_chapter_02_shortcut_has_the_law_of_the_matrix_product():
     assert abs(by_matrices.std() / shortcut.std() - 1) < 0.15
     # and both are what theory says: E log(‖g‖/√n) ≈ −1/(2n) per factor
     assert abs(shortcut.mean() / factors + 1 / (2 * width)) < 0.01
+
+
+def test_in_app_is_true_only_in_a_voila_kernel(monkeypatch):
+    """Voilà gives its kernels VOILA_BASE_URL (and more); JupyterLab, nbval and nbclient none."""
+    for name in ("VOILA_BASE_URL", "VOILA_PREHEAT", "VOILA_REQUEST_URL", "SERVER_SOFTWARE"):
+        monkeypatch.delenv(name, raising=False)
+    assert not helpers.in_app()
+    monkeypatch.setenv("SERVER_SOFTWARE", "TornadoServer/6.4")
+    assert not helpers.in_app()
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    assert helpers.in_app()

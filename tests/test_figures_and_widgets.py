@@ -444,8 +444,8 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
     with pytest.raises(SystemExit):
         bench.main(["--class", "100"])
     report = {"class": [{"students": 10, "rendered": 10, "moved": 10, "median_ms": 120.0, "p95_ms": 300.0,
-                         "kernel_rss_mb_max": 370.0, "total_rss_mb": 3900.0}],
+                         "load_s_median": 9.5, "load_s_max": 14.25, "kernel_rss_mb_max": 370.0, "total_rss_mb": 3900.0}],
               "first_failing_students": None, "failing_p95_ms": 1000.0, "notebook": "10_playground.ipynb", "cpus": 2}
-    assert "      10       10        120      300        370      3900" in classload.table(report)
+    assert "      10       10             9.5, 14.2        120      300        370      3900" in classload.table(report)
     assert not classload._failed(report["class"][0])
     assert classload._failed({**report["class"][0], "p95_ms": 1500.0})
