@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+pytestmark = pytest.mark.browser  # not in the default run: `python -m pytest -m browser` (.ci/run runs both)
+
 ROOT = Path(__file__).resolve().parents[1]
 from helpers.handouts import CHROMIUM, CHROMIUM_ARGS as ARGS
 

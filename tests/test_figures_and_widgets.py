@@ -181,8 +181,12 @@ def test_every_frame_is_exact_readable_and_leaves_nothing_behind(figure):
         frames += 1
 
     name, values = drag_values(panel, 2)
+    image_widget = panel.image
     for value in values:
+        before = panel.image.value
         panel.controls[name].value = value
+        # the picture is redrawn in place: the same Image widget, a new picture
+        assert panel.values[name] == value and panel.image is image_widget and panel.image.value != before
         check(f"{name} = {value}", against_fresh_figure=True)
         # the axes were reset cheaply: a full clear (cla: ~11 ms, every tick made anew) is only
         # for what the cheap reset cannot undo, and no chapter's figure needs one while dragging
@@ -198,15 +202,19 @@ def test_every_frame_is_exact_readable_and_leaves_nothing_behind(figure):
     assert [len(ax.get_children()) for ax in panel._canvas.axes] == children_before
     if figure is NAIVE:
         return
-    for param_name, param in figure.params.items():
-        for value in _range_values(param):
-            panel.set(**{param_name: value})
+    for param_name, param in figure.params.items():  # each one's ends, from the defaults
+        for value in [v for v in _range_values(param) if v != figure.defaults()[param_name]]:
+            panel.set(**{**figure.defaults(), param_name: value})
             check(f"{param_name} = {value}", against_fresh_figure=False)
 
 
 @pytest.mark.parametrize("name", FIGURE_NAMES)
 def test_a_preset_sets_every_parameter_exactly_and_stays_lit(name):
-    figure = helpers.FIGURES[name]
+    """The panel's preset logic with the figure's own parameters and presets, drawn as a blank
+    figure: what each preset draws is the walk's business (above), and drawing it twice more
+    here would double the suite's time for nothing this test looks at."""
+    from dataclasses import replace
+    figure = replace(helpers.FIGURES[name], draw=lambda fig, **values: fig.subplots().plot([0, 1]))
     panel = ControlPanel(figure)
     presets = list(figure.presets)
     if panel.presets.value in presets:  # lit at load: start from the next one
@@ -251,17 +259,6 @@ def test_a_control_that_does_not_affect_the_figure_is_greyed_out():
     assert not panel.controls["std"].disabled
     panel.presets.value = "Xavier"
     assert panel.controls["std"].disabled
-
-
-@pytest.mark.parametrize("name", FIGURE_NAMES)
-def test_changing_a_control_redraws_the_image_in_place(name):
-    panel = helpers.show(name)
-    first_image, image_widget = panel.image.value, panel.image
-    control_name, values = drag_values(panel, 1)
-    panel.controls[control_name].value = values[0]
-    assert panel.values[control_name] == values[0]
-    assert panel.image is image_widget and panel.image.value != first_image
-    assert panel.error.value == "" and panel.redraw_count == 2
 
 
 def test_the_picture_is_shown_at_the_size_it_is_drawn():
