@@ -221,7 +221,8 @@ def _series(ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, m
         ax.plot(bad, np.full(len(bad), top), "x", color=COLORS["diverged"], markersize=10,
                 label="non-finite (overflow)")
     if log:
-        ax.set_yscale("log")
+        if ax.get_yscale() != "log":  # (a second series on the axes: it is already)
+            ax.set_yscale("log")
         _snap_log_limits(ax)
         if not finite.any() and np.isfinite(values).all():
             # A log axis cannot show 0: say so instead of leaving the panel blank.

@@ -261,6 +261,17 @@ def test_a_control_that_does_not_affect_the_figure_is_greyed_out():
     assert panel.controls["std"].disabled
 
 
+def test_the_panel_picture_is_a_png_of_exactly_the_canvas():
+    """(The panel writes its PNG itself, without Pillow's row filters: Pillow decodes it.)"""
+    import io
+    from PIL import Image
+    panel = helpers.show("gradient_flow")
+    decoded = Image.open(io.BytesIO(panel.image.value))
+    decoded.verify()  # the chunks' checksums
+    decoded = np.asarray(Image.open(io.BytesIO(panel.image.value)))
+    assert decoded.shape[2] == 3 and np.array_equal(decoded, pixels(panel._canvas)[:, :, :3])
+
+
 def test_the_picture_is_shown_at_the_size_it_is_drawn():
     panel = helpers.show("gradient_flow")
     width, _ = panel._canvas.canvas.get_width_height()
