@@ -20,7 +20,7 @@ from .activation_functions import RECTIFIERS
 
 NOTEBOOK = "10_playground"
 CUSTOM = "custom std"
-PROBE_BATCH = 128
+PROBE_BATCH = 64
 TRAIN_BATCH = 64
 CLIPS = ("off", "0.1", "0.5", "1", "5")
 DECAYS = ("0", "1e-4", "1e-3", "1e-2")
