@@ -236,8 +236,9 @@ def mlp_view(depth: int, width: int, activation: str = "tanh", init: str | float
     network built so far for these settings (built ``VIEW_DEPTH_STEP`` blocks at a time and
     kept), and only the readout is drawn, from where the stream stood after block ``depth``.
     The blocks are shared with every other view: training one (or anything that changes its
-    weights) would change them all; a batch norm's running statistics are shared too. Plain
-    single-layer blocks only (a scaled or Fixup branch depends on the depth)."""
+    weights) would change them all. Each view starts in training mode with fresh batch-norm
+    statistics, as ``mlp``'s network does. Plain single-layer blocks only (a scaled or Fixup
+    branch depends on the depth)."""
     settings = _checked(dict(depth=depth, width=width, activation=activation, init=init,
                              in_features=in_features, out_features=out_features, residual=residual,
                              norm=norm, block="single", branch="plain", seed=seed))
@@ -256,7 +257,14 @@ def mlp_view(depth: int, width: int, activation: str = "tanh", init: str | float
         generator = torch.Generator().set_state(states[depth])
         get_init(init)(readout.weight, generator)
         nn.init.zeros_(readout.bias)
-    return MLP(list(network.hidden[:depth]), readout, settings)
+    view = MLP(list(network.hidden[:depth]), readout, settings)
+    # The blocks are shared: whatever an earlier view did to their mode or their norms' running
+    # statistics is undone, so that the view is what mlp() builds, buffers and mode included.
+    view.train()
+    for module in view.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.reset_running_stats()
+    return view
 
 
 @dataclass(frozen=True)

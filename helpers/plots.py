@@ -109,7 +109,7 @@ def layer_limits(count: int) -> tuple[float, float]:
     """Limits for an axis of items 1..count (layers, neurons): up to the next of 5, 10, 20, 30,
     50, 100, 200, …, so that the axis holds still while a depth slider moves (redrawing the axes
     is most of a slow frame) yet the items fill more than half of it; it never shows item 0."""
-    count = max(int(count), 1)
+    count = max(math.ceil(count), 1)
     scale = 1
     while True:
         for end in LAYER_AXIS_ENDS:

@@ -222,6 +222,7 @@ def test_a_preset_sets_every_parameter_exactly_and_stays_lit(name):
     for preset in presets + presets[-2::-1]:  # each preset after another one
         before = panel.redraw_count
         panel.presets.value = preset
+        assert panel.error.value == "", f"{preset}: {panel.error.value}"
         assert panel.values == figure.preset(preset), f"{preset}: {panel.values}"
         assert {n: c.value for n, c in panel.controls.items()} == figure.preset(preset)
         assert panel.redraw_count == before + 1

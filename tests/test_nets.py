@@ -72,13 +72,14 @@ def test_a_view_is_the_network_mlp_builds_cut_from_a_deeper_one(settings):
     for depth in (7, 3, 12, 10, 1, 25, 20):
         view, built = mlp_view(depth, **settings), helpers.mlp(depth, **settings)
         views[depth] = view
-        parameters = dict(built.named_parameters())
-        assert dict(view.named_parameters()).keys() == parameters.keys()
-        for name, value in view.named_parameters():
-            assert torch.equal(value, parameters[name]), (depth, name)
-        x = torch.randn(5, settings.get("in_features") or settings["width"])
-        assert torch.equal(view.eval()(x), built.eval()(x))
-        assert view.settings == built.settings
+        state = built.state_dict()  # parameters and buffers (a batch norm's statistics)
+        assert view.state_dict().keys() == state.keys()
+        for name, value in view.state_dict().items():
+            assert torch.equal(value, state[name]), (depth, name)
+        assert all(m.training for m in view.modules()) and view.settings == built.settings
+        x = torch.randn(16, settings.get("in_features") or settings["width"])
+        assert torch.equal(view(x), built(x))  # in training mode: this updates the shared norms,
+        assert torch.equal(view.eval()(x), built.eval()(x))  # and this leaves the blocks in eval mode
     # the blocks are shared (that is what makes a view cheap)
     assert views[3].hidden[0] is views[7].hidden[0]
 

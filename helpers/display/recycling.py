@@ -54,7 +54,7 @@ def state(ax: Axes) -> tuple:
             tuple(_text_style(t) for t in (ax.title, ax._left_title, ax._right_title)),
             tuple((name, s.get_visible(), repr(s.get_position()), s._bounds, s.get_zorder(),
                    str(s.get_edgecolor()), s.get_linewidth()) for name, s in ax.spines.items()),
-            ax.axison, ax.get_frame_on(), str(ax.patch.get_facecolor()), repr(ax.get_aspect()),
+            ax.axison, ax.get_frame_on(), str(ax.patch.get_facecolor()), repr(ax.get_aspect()), ax.get_adjustable(),
             ax.get_box_aspect(), ax.get_anchor(), ax._xmargin, ax._ymargin, ax.get_zorder(),
             ax.get_visible(), len(ax.child_axes), ax.get_navigate(), ax.use_sticky_edges)
 
@@ -86,8 +86,8 @@ def _reset(ax: Axes) -> None:
         if axis.get_scale() != "linear" or type(axis.get_major_locator()).__name__ != "AutoLocator" \
                 or type(axis.get_major_formatter()).__name__ != "ScalarFormatter":
             set_scale("linear")
-    if ax.get_aspect() != "auto":  # (set_aspect("equal") is common and cheap to undo)
-        ax.set_aspect("auto")
+    if ax.get_aspect() != "auto" or ax.get_adjustable() != "box":  # (set_aspect("equal") is common)
+        ax.set_aspect("auto", adjustable="box")
     ax.set_prop_cycle(None)  # the colour cycle starts again at its first colour
     ax.dataLim.set_points(Bbox.null().get_points())
     ax.ignore_existing_data_limits = True
