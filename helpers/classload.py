@@ -65,13 +65,17 @@ def _wait_for_server(url: str, seconds: float) -> None:
             time.sleep(0.5)
 
 
+def _kernels(server_pid: int) -> list:
+    """The kernel processes Voilà (``server_pid``) has started (psutil processes)."""
+    import psutil
+    return [p for p in psutil.Process(server_pid).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+
 def _memory(server_pid: int) -> tuple[float, float]:
     """(the largest kernel's resident memory, Voilà's and all its kernels' together), in MB."""
     import psutil
-    server = psutil.Process(server_pid)
-    kernels = [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
-    rss = [p.memory_info().rss / 2**20 for p in kernels]
-    total = server.memory_info().rss / 2**20 + sum(rss)
+    rss = [p.memory_info().rss / 2**20 for p in _kernels(server_pid)]
+    total = psutil.Process(server_pid).memory_info().rss / 2**20 + sum(rss)
     return (max(rss) if rss else 0.0), total
 
 
@@ -150,10 +154,9 @@ def _wait_for_idle_kernels(server_pid: int, count: int, deadline: float) -> None
     """Until ``count`` kernels run under Voilà and have all been idle (under 5 % of a core) for
     two seconds: a preheated pool has run the notebook. (Voilà says when it has *started* the
     pool's kernels, not when they have run it.)"""
-    import psutil
-    server, quiet_since = psutil.Process(server_pid), None
+    quiet_since = None
     while time.time() < deadline:
-        kernels = [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = _kernels(server_pid)
         busy = len(kernels) < count or any(p.cpu_percent(interval=0.25) > 5 for p in kernels)
         quiet_since = None if busy else (quiet_since or time.time())
         if quiet_since and time.time() - quiet_since >= 2:

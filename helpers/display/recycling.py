@@ -31,9 +31,17 @@ def prepare(ax: Axes) -> None:
         spine.set_zorder(SPINE_ZORDER)
 
 
+def _look(text) -> dict:
+    """A text's look, as Text.update takes it (to restore a title's), font properties copied."""
+    return dict(color=text.get_color(), rotation=text.get_rotation(), horizontalalignment=text.get_horizontalalignment(),
+                verticalalignment=text.get_verticalalignment(), alpha=text.get_alpha(), visible=text.get_visible(),
+                fontproperties=text.get_fontproperties().copy())
+
+
 def _text_style(text) -> tuple:
-    return (str(text.get_color()), hash(text.get_fontproperties()), text.get_rotation(),
-            text.get_horizontalalignment(), text.get_verticalalignment(), text.get_alpha(), text.get_visible())
+    """The same look, comparable."""
+    look = _look(text)
+    return (str(look.pop("color")), hash(look.pop("fontproperties")), *look.values())
 
 
 def _axis_state(axis) -> tuple:
@@ -61,13 +69,6 @@ def state(ax: Axes) -> tuple:
 
 def _titles(ax: Axes) -> tuple:
     return ax.title, ax._left_title, ax._right_title
-
-
-def _look(text) -> dict:
-    """What ``_text_style`` compares, as Text.update takes it."""
-    return dict(color=text.get_color(), rotation=text.get_rotation(), horizontalalignment=text.get_horizontalalignment(),
-                verticalalignment=text.get_verticalalignment(), alpha=text.get_alpha(), visible=text.get_visible(),
-                fontproperties=text.get_fontproperties().copy())
 
 
 def _reset(ax: Axes) -> None:
