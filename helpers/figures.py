@@ -43,6 +43,7 @@ class IntParam:
     default: int
     step: int = 1
     label: str = ""
+    unit: str = ""  # said after the value by a screen reader: "depth 20 layers"
 
     def check(self, name, value):
         return check_int(name, value, self.low, self.high)
@@ -68,6 +69,7 @@ class FloatParam:
     log: bool = True  # a log slider: values spanning decades get equal room
     step: float = 0.05  # in log10 units when log, else in value units
     label: str = ""
+    unit: str = ""
 
     def check(self, name, value):
         return check_float(name, value, self.low, self.high)
@@ -129,7 +131,7 @@ Param = IntParam | FloatParam | ChoiceParam | BoolParam
 # The course's knobs, named once. A figure takes the ones it needs, narrowing a range or
 # changing a default with knob("depth", high=30).
 KNOBS: dict[str, Param] = {
-    "depth": IntParam(1, 60, 10, label="depth"),
+    "depth": IntParam(1, 60, 10, label="depth", unit="layers"),
     "width": IntParam(8, 512, 64, step=8, label="width"),
     "activation": ChoiceParam(tuple(ACTIVATIONS), "tanh", label="activation"),
     "init": ChoiceParam(tuple(INITS), "xavier_normal", label="init"),
@@ -164,6 +166,10 @@ class InteractiveFigure:
     relevant: Callable[[dict], list] | None = None
     # Optional: the limits of each axes as a function of the parameters (see the module's doc).
     frame: Callable[[dict], list] | None = None
+    # The parameters a handout's slider scrubs without a kernel, and the values it stops at:
+    # {"depth": [1, 2, 5, 10, 20, 50]}. Each preset's own value is added, so that every preset
+    # is on its slider. Presets x these values are the frames drawn when a handout is built.
+    explore: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for preset, values in self.presets.items():
@@ -172,6 +178,37 @@ class InteractiveFigure:
             except ValueError as error:
                 raise ValueError(f"figure {self.name!r}, preset {preset!r}: {error}") from None
         self.resolve(**self.expensive)
+        if not self.explore:
+            raise ValueError(f"figure {self.name!r} explores nothing: give it explore={{parameter: "
+                             f"[values]}} with one or more of {', '.join(self.params)}")
+        for name, values in self.explore.items():
+            if isinstance(self.params.get(name), (ChoiceParam, BoolParam)) or name not in self.params:
+                numeric = [n for n, p in self.params.items() if isinstance(p, (IntParam, FloatParam))]
+                raise ValueError(f"figure {self.name!r} can explore only a numeric parameter "
+                                 f"({', '.join(numeric)}); got {name!r}")
+            if len(values) < 2:
+                raise ValueError(f"figure {self.name!r}: explore {name!r} at two values or more")
+            for value in values:
+                self.resolve(**{name: value})
+
+    def explore_values(self, name: str) -> list:
+        """The values the handout's ``name`` slider stops at: the declared ones and every
+        preset's, in order."""
+        values = {self.params[name].check(name, v) for v in self.explore[name]}
+        values |= {self.preset(preset)[name] for preset in self.presets}
+        return sorted(values)
+
+    def frame_grid(self) -> list[tuple[str, dict]]:
+        """Every setting a handout can show: each preset, with each explored parameter at each
+        of its values (the others as the preset sets them)."""
+        from itertools import product
+        names = list(self.explore)
+        grid = []
+        for preset in self.presets:
+            base = self.preset(preset)
+            for combination in product(*(self.explore_values(n) for n in names)):
+                grid.append((preset, {**base, **dict(zip(names, combination))}))
+        return grid
 
     def defaults(self) -> dict:
         return {name: p.default for name, p in self.params.items()}
@@ -257,11 +294,13 @@ FIGURES: dict[str, InteractiveFigure] = {}
 def interactive_figure(*, notebook: str, params: dict[str, Param], presets: dict[str, dict],
                        title: str = "", figsize=(10, 4.5), expensive: dict | None = None,
                        relevant: Callable[[dict], list] | None = None,
-                       frame: Callable[[dict], list] | None = None, name: str | None = None):
+                       frame: Callable[[dict], list] | None = None, name: str | None = None,
+                       explore: dict | None = None):
     """Decorator: register ``draw(fig, **params)`` as an interactive figure."""
     def register(draw):
         figure = InteractiveFigure(name or draw.__name__, notebook, draw, dict(params),
-                                   dict(presets), title, figsize, dict(expensive or {}), relevant, frame)
+                                   dict(presets), title, figsize, dict(expensive or {}), relevant, frame,
+                                   dict(explore or {}))
         FIGURES[figure.name] = figure
         return figure
     return register

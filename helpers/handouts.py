@@ -1,10 +1,13 @@
-"""Offline HTML handouts: ``python -m helpers.handouts [--out DIR] [--no-code] [--jobs N]``.
+"""Offline HTML handouts: ``python -m helpers.handouts [--out DIR] [--no-code] [--jobs N] [--pdf]``;
+``python -m helpers.handouts --frames-only`` fills the frame store alone (before a class).
 
-Executes every notebook in ``notebooks/`` in a fresh kernel with ``HELPERS_STATIC=1`` (so every
-interactive figure renders as a captioned gallery of its presets), exports each to HTML with the
-``handout`` template (no CDN: MathJax is copied beside the handouts from jupyter-server-mathjax),
-and writes an ``index.html`` in lecture order. A handout that would reference another host is an
-error, not a warning.
+First draws every interactive figure's frames (presets x explored values, in ``--jobs`` worker
+processes) into the frame store, skipping those it holds already; then executes every notebook
+in ``notebooks/`` in a fresh kernel with ``HELPERS_STATIC=1``, so that every interactive figure
+is an explorable block (``display/explorable.py``) made of the stored frames; exports each to
+HTML with the ``handout`` template (no CDN: MathJax is copied beside the handouts from
+jupyter-server-mathjax), checks the size budgets and that nothing references another host, and
+only then writes the handouts and an ``index.html`` in lecture order.
 """
 from __future__ import annotations
 
@@ -26,7 +29,9 @@ from .validation import check_choice
 
 TEMPLATES = Path(__file__).parent / "templates"
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
-MAX_BYTES = 3 * 1024 * 1024
+MB = 1024 * 1024
+MAX_HANDOUT_BYTES = 6 * MB  # one handout, every figure explorable (MathJax not counted)
+MAX_TOTAL_BYTES = 40 * MB  # all of them together
 # src=, href= or url() pointing at another host (a protocol-relative //host counts too)
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
 
@@ -72,6 +77,7 @@ def execute(path: Path):
 
 def export(notebook, name: str, no_code: bool) -> str:
     from nbconvert import HTMLExporter
+    notebook.metadata["title"] = title(notebook)  # the page's <title>: the chapter's, not its file's
     exporter = HTMLExporter(template_name="handout", extra_template_basedirs=[str(TEMPLATES)],
                             mathjax_url=MATHJAX_URL, exclude_input=no_code,
                             exclude_input_prompt=True, exclude_output_prompt=True)
@@ -148,6 +154,35 @@ def print_pdfs(out: Path, pages: list[Path], paper: str = "A4") -> list[Path]:
     return printed
 
 
+EXPLORABLE_START = re.compile(r'<div class="explorable" data-figure="([^"]+)"')
+EXPLORABLE_END = '</script></div>'  # the block's last element is its frames' script
+
+
+def figure_sizes(page: str) -> dict[str, int]:
+    """The bytes each explorable figure takes in a handout page, by figure name."""
+    sizes = {}
+    for match in EXPLORABLE_START.finditer(page):
+        end = page.find(EXPLORABLE_END, page.find('class="explorable-frames"', match.start()))
+        sizes[match.group(1)] = sizes.get(match.group(1), 0) + (end - match.start())
+    return sizes
+
+
+def over_budget(pages: dict[str, str], per_page: int = MAX_HANDOUT_BYTES, total: int = MAX_TOTAL_BYTES) -> list[str]:
+    """What breaks the size budgets, said so that one knows what to shrink: each page over
+    ``per_page`` with its largest figures, and the total over ``total``."""
+    problems = []
+    sizes = {name: len(page.encode()) for name, page in pages.items()}
+    for name, size in sizes.items():
+        if size > per_page:
+            figures = sorted(figure_sizes(pages[name]).items(), key=lambda item: -item[1])
+            largest = ", ".join(f"{figure} {bytes_ / MB:.1f} MB" for figure, bytes_ in figures[:3]) or "no figure"
+            problems.append(f"{name}.html is {size / MB:.1f} MB, over the {per_page / MB:.0f} MB a handout may take "
+                            f"(largest figures: {largest}; give them fewer explore values or presets in helpers/chapters)")
+    if sum(sizes.values()) > total:
+        problems.append(f"the handouts take {sum(sizes.values()) / MB:.1f} MB together, over {total / MB:.0f} MB")
+    return problems
+
+
 def index_page(entries) -> str:
     rows = "".join(f'<li><a href="{html.escape(f)}">{html.escape(t)}</a><br><span>{html.escape(s)}</span></li>'
                    for f, t, s in entries)
@@ -156,8 +191,9 @@ def index_page(entries) -> str:
 <style>body{{font-family:sans-serif;max-width:800px;margin:2em auto;line-height:1.5}}
 li{{margin-bottom:1em}} span{{color:#444}}</style></head><body>
 <h1>Vanishing &amp; Exploding Gradients — handouts</h1>
-<p>One handout per notebook, in lecture order. Interactive figures appear as galleries of their
-presets; everything works offline.</p><ol>{rows}</ol></body></html>"""
+<p>One handout per notebook, in lecture order. Every interactive figure still moves: pick a
+preset, then drag its slider (or use the arrow keys); no Python and no network needed. Printed,
+each figure shows one picture per preset.</p><ol>{rows}</ol></body></html>"""
 
 
 def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
@@ -167,11 +203,10 @@ def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
         paths = [p for p in paths if p.stem in only or p.stem[:2] in only]
     if not paths:
         raise ValueError(f"no notebooks named NN_topic.ipynb in {notebooks}")
-    out.mkdir(parents=True, exist_ok=True)
-    copy_mathjax(out)
+    start = time.perf_counter()
+    fill_frames([p.stem for p in paths], jobs)
     previous = os.environ.get(STATIC_ENV)
     os.environ[STATIC_ENV] = "1"  # inherited by every kernel started below
-    start = time.perf_counter()
 
     def one(path):
         began = time.perf_counter()
@@ -181,11 +216,9 @@ def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
         bad = external_references(page)
         if bad:
             raise RuntimeError(f"{path.name}: the handout would load from another host: {bad[:3]}")
-        target = out / f"{path.stem}.html"
-        target.write_text(page, encoding="utf-8")
         seconds = time.perf_counter() - began
-        print(f"  {target.name}: {len(page) / 1e6:.2f} MB in {seconds:.1f} s", flush=True)
-        return path, notebook, len(page.encode()), seconds
+        print(f"  {path.stem}.html: {len(page.encode()) / MB:.2f} MB in {seconds:.1f} s", flush=True)
+        return path, notebook, page, seconds
 
     print(f"building {len(paths)} handouts in {out} ({jobs} at a time)", flush=True)
     try:
@@ -196,15 +229,40 @@ def build(notebooks: Path, out: Path, no_code: bool = False, jobs: int = 2,
             os.environ.pop(STATIC_ENV, None)
         else:
             os.environ[STATIC_ENV] = previous
+    problems = over_budget({p.stem: page for p, _, page, _ in results})
+    if problems:  # said before anything is written
+        raise RuntimeError("the handouts are over their size budget:\n  " + "\n  ".join(problems))
+    out.mkdir(parents=True, exist_ok=True)
+    copy_mathjax(out)
+    for path, _, page, _ in results:
+        (out / f"{path.stem}.html").write_text(page, encoding="utf-8")
     (out / "index.html").write_text(index_page(
         [(f"{p.stem}.html", title(nb), summary(nb)) for p, nb, _, _ in results]), encoding="utf-8")
-    too_big = [(p.name, size) for p, _, size, _ in results if size > MAX_BYTES]
     if pdf:
         print_pdfs(out, [out / f"{p.stem}.html" for p, _, _, _ in results], paper)
-    print(f"done in {time.perf_counter() - start:.1f} s; open {out / 'index.html'}")
-    if too_big:
-        raise RuntimeError(f"handouts over 3 MB: {too_big}")
-    return [(p.name, size, seconds) for p, _, size, seconds in results]
+    total = sum(len(page.encode()) for _, _, page, _ in results)
+    print(f"done in {time.perf_counter() - start:.1f} s ({total / MB:.1f} MB of handouts); "
+          f"open {out / 'index.html'}")
+    return [(p.name, len(page.encode()), seconds) for p, _, page, seconds in results]
+
+
+def fill_frames(notebooks: list[str] | None = None, jobs: int = 2) -> dict:
+    """Draw the frames of the interactive figures of ``notebooks`` (stems; default all) that the
+    frame store lacks, ``jobs`` at a time. Returns what ``frames.fill`` reports."""
+    from .display.frames import fill
+    from .figures import FIGURES
+    from .framestore import default_store
+    from .seeding import seed_from_environment, set_course_seed
+    store = default_store()
+    figures = [f for f in FIGURES.values() if notebooks is None or f.notebook in notebooks]
+    if store is None or not figures:
+        return {"drawn": 0, "found": 0, "seconds": 0.0}
+    set_course_seed(seed_from_environment(0))  # the seed the notebooks' setup() will use
+    print(f"frames of {len(figures)} figures → {store.folder}", flush=True)
+    report = fill(figures, store, jobs)
+    print(f"  {report['drawn']} drawn, {report['found']} already stored, in {report['seconds']:.1f} s",
+          flush=True)
+    return report
 
 
 def main(argv=None) -> int:
@@ -216,9 +274,16 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", help="build only these notebooks (by name or number, e.g. 00 04)")
     parser.add_argument("--pdf", action="store_true", help="also print each handout to a PDF beside it (needs Chromium)")
     parser.add_argument("--paper", choices=sorted(PRINT_WIDTH_PX), default="A4", help="paper size for --pdf (default A4)")
+    parser.add_argument("--frames-only", action="store_true",
+                        help="only fill the frame store (for a fast live panel in class); write no handouts")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.frames_only:
+        stems = [p.stem for p in notebook_paths(args.notebooks)
+                 if not args.only or p.stem in args.only or p.stem[:2] in args.only]
+        fill_frames(stems, args.jobs)
+        return 0
     build(args.notebooks, args.out, args.no_code, args.jobs, args.only, args.pdf, args.paper)
     return 0
 

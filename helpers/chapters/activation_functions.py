@@ -21,6 +21,7 @@ def matched_init(activation: str) -> str:
 
 
 @interactive_figure(
+    explore={"z_range": [1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 10.0]},
     notebook=NOTEBOOK,
     title="Two activations and their slopes",
     params={"first": knob("activation", default="sigmoid", label="first"),
@@ -73,6 +74,7 @@ def gradient_ratios(profiles) -> np.ndarray:
 
 
 @interactive_figure(
+    explore={"depth": [2, 5, 10, 20, 30, 40, 50]},
     notebook=NOTEBOOK,
     title="Every activation at one depth",
     params={"depth": knob("depth", low=SWEEP_DEPTHS[0], high=SWEEP_DEPTHS[1], default=30),

@@ -26,6 +26,7 @@ def fresh_profile(depth: int, activation: str, std: float, batch_norm: bool, see
 
 
 @interactive_figure(
+    explore={"std": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]},
     notebook=NOTEBOOK,
     title="Saturation and the gradient, with and without batch norm",
     params={"depth": knob("depth", high=30, default=20),

@@ -48,6 +48,7 @@ def _chain_frame(v):
 
 
 @interactive_figure(
+    explore={"depth": [1, 2, 4, 8, 12, 16, 20, 30]},
     notebook=NOTEBOOK,
     title="The chain-rule product as the chain grows",
     params={"depth": knob("depth", high=30, default=8),

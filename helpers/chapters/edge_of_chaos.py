@@ -124,6 +124,7 @@ def measured_profile(sigma_w2: float, sigma_b2: float, seed: int = 0) -> np.ndar
 
 
 @interactive_figure(
+    explore={"sigma_w2": [0.5, 0.8, 1.25, 1.75, 2.5, 3.0, 4.0]},
     notebook=NOTEBOOK,
     title="The edge of chaos: where a deep tanh network's gradient neither vanishes nor explodes",
     params={"sigma_w2": FloatParam(0.5, 4.0, 1.5, log=False, step=0.05, label="σ_w²"),

@@ -52,10 +52,11 @@ def _product_frame(values):
 
 
 @interactive_figure(
+    explore={"factors": [1, 5, 10, 20, 50, 100]},
     notebook=NOTEBOOK,
     title="The norm of a product of random matrices",
     params={"scale": FloatParam(0.5, 2.0, 1.1, label="scale s"),
-            "factors": knob("depth", high=MAX_FACTORS, default=50, label="factors L"),
+            "factors": knob("depth", high=MAX_FACTORS, default=50, label="factors L", unit="matrices"),
             "width": knob("width", low=8, high=256, default=64)},
     presets={"s = 0.9: vanishes": {"scale": 0.9}, "s = 1: critical": {"scale": 1.0},
              "s = 1.1: explodes": {"scale": 1.1}},
@@ -86,6 +87,7 @@ def gain_profile(depth: int, width: int, activation: str, gain: float):
 
 
 @interactive_figure(
+    explore={"gain": [0.5, 1.0, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0]},
     notebook=NOTEBOOK,
     title="Forward and backward through a net with weight std gain/√n",
     params={"depth": knob("depth", high=50, default=20), "width": knob("width", high=128, default=64),

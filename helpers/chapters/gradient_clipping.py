@@ -32,6 +32,7 @@ def angle_between(a: np.ndarray, b: np.ndarray) -> float:
 
 
 @interactive_figure(
+    explore={"angle": [0, 10, 20, 30, 45, 60, 75, 90]},
     notebook=NOTEBOOK,
     title="Clipping by norm and by value",
     params={"threshold": FloatParam(0.25, 4.0, 1.0, log=True, label="threshold c"),
@@ -164,6 +165,7 @@ def wall_path(lr: float, threshold: float | None) -> np.ndarray:
 
 
 @interactive_figure(
+    explore={"threshold": [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0]},
     notebook=NOTEBOOK,
     title="Pascanu's wall: gradient descent with and without clipping",
     params={"lr": FloatParam(0.1, 3.0, 1.0, log=True, label="learning rate"),

@@ -49,6 +49,7 @@ FLOOR, CEILING = 1e-30, 1e15
 
 
 @interactive_figure(
+    explore={"recurrent_scale": [0.5, 0.9, 1.0, 1.1, 1.5, 2.0, 3.0]},
     notebook=NOTEBOOK,
     title="How far back the gradient reaches: RNN, LSTM and GRU",
     params={"recurrent_scale": FloatParam(0.25, 4.0, 1.0, log=True, label="RNN: λ₁ of W_hh"),

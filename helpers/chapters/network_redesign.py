@@ -44,6 +44,7 @@ def _accuracy_note(run) -> str:
 
 
 @interactive_figure(
+    explore={"weight_decay": [0.001, 0.003, 0.01, 0.03]},
     notebook=NOTEBOOK,
     title="Weight decay bounds the weights of a run that blows up",
     params={"weight_decay": FloatParam(1e-3, 3e-2, 1e-2, log=True, step=0.5, label="weight decay λ")},

@@ -81,6 +81,7 @@ def _relevant(values):
 
 
 @interactive_figure(
+    explore={"depth": [2, 5, 10, 20, 30, 50]},
     notebook=NOTEBOOK,
     title="The playground: every knob of the course",
     params={"depth": knob("depth", low=2, high=50, default=10),

@@ -50,6 +50,7 @@ def _flow_frame(values):
 
 
 @interactive_figure(
+    explore={"depth": [1, 5, 10, 20, 30, 50]},
     notebook=NOTEBOOK,
     title="The gradient along a plain and a residual stack",
     params={"depth": knob("depth", high=50, default=30),
@@ -133,6 +134,7 @@ COST_LIMITS = {key: decade_limits([c[key] for channels in (CHANNELS.low, CHANNEL
 
 
 @interactive_figure(
+    explore={"channels": [64, 128, 256, 512, 1024, 2048]},
     notebook=NOTEBOOK,
     title="Basic block or bottleneck: what a block costs",
     params={"channels": CHANNELS, "size": ChoiceParam(MAP_SIZES, "56", label="map size")},

@@ -14,6 +14,7 @@ PROBE_BATCH = 128
 
 
 @interactive_figure(
+    explore={"z_range": [1.0, 2.0, 4.0, 6.0, 10.0, 20.0]},
     notebook=NOTEBOOK,
     title="An activation and its derivative",
     params={"activation": knob("activation", default="sigmoid"),
@@ -43,6 +44,7 @@ def gradient_profile(depth: int, width: int, activation: str, init: str, seed: i
 
 
 @interactive_figure(
+    explore={"depth": [1, 5, 10, 20, 30, 50]},
     notebook=NOTEBOOK,
     title="Gradient flow through depth",
     params={"depth": knob("depth", high=50, default=20), "width": knob("width", high=128),

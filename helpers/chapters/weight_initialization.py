@@ -25,6 +25,7 @@ def measured_and_predicted(depth: int, width: int, activation: str, init: str | 
 # Widths up to 128: the live panel profiles a fresh network on every change, and wider ones cost
 # more than a redraw may take (the notebook's own checks go to 1024).
 @interactive_figure(
+    explore={"depth": [1, 5, 10, 20, 30, 50]},
     notebook=NOTEBOOK,
     title="Theory over measurement: the variance recursion layer by layer",
     params={"depth": knob("depth", high=50, default=20), "width": knob("width", low=16, high=128, default=64),

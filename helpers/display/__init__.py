@@ -1,8 +1,10 @@
 """Showing the course's interactive figures (specified in ``helpers.figures``).
 
-- ``show(name)``: the live control panel in a notebook, or the preset gallery in a handout build;
+- ``show(name)``: the live control panel in a notebook, or the explorable block in a handout build;
 - ``panel.ControlPanel``: controls + presets + the figure + a status line;
-- ``gallery.Gallery``: the static form, one captioned picture per preset;
+- ``explorable.Explorable``: the handout's form, presets and sliders over stored frames, printed
+  as a gallery of the presets;
+- ``frames``: a figure drawn at one setting, as the live panel draws it, kept in the frame store;
 - ``png.png_bytes``: a figure as PNG;
 - ``compositor.Compositor``: a live frame from a cached background and the data drawn over it;
 - ``recycling.Recycler``: the same axes back on every redraw, reset to how they were new.
@@ -17,13 +19,12 @@ from ..figures import STATIC_ENV, InteractiveFigure, get_figure
 
 
 def show(figure: InteractiveFigure | str, **initial):
-    """The figure with its control panel, live; or, in a handout build, its preset gallery.
+    """The figure with its control panel, live; or, in a handout build, its explorable block.
     ``initial``: starting values, and ``controls=[...]``, the only controls to show (an
     instructor hides those the class has not met yet)."""
     figure = get_figure(figure)
     if os.environ.get(STATIC_ENV):
-        from .gallery import Gallery
-        initial.pop("controls", None)  # (a gallery has no controls)
-        return Gallery(figure)
+        from .explorable import Explorable
+        return Explorable(figure)  # (the initial values and controls are the live panel's)
     from .panel import ControlPanel  # ipywidgets only where a live panel is wanted
     return ControlPanel(figure, **initial)

@@ -1,0 +1,119 @@
+"""Frames: an interactive figure drawn at one setting, as the live panel draws it, kept in the
+frame store (``helpers.framestore``).
+
+``frame(figure, values)`` is the one way a stored frame is made: a new figure at the panel's
+resolution, the figure's own drawing function, the axes prepared as the panel prepares them,
+encoded losslessly. A test decodes a stored frame and the live panel's picture at the same
+values and compares them pixel for pixel. ``fill`` draws a figure's whole frame grid (presets x
+explored values) in worker processes, taking what the store holds already.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+
+import numpy as np
+
+from ..figures import InteractiveFigure, get_figure
+from ..framestore import FrameStore, default_store, encode_webp
+from ..plots import lecture_style, new_figure
+from .recycling import prepare
+
+FRAME_DPI = 100  # the live panel's resolution (panel.PANEL_DPI): the same pixels
+
+
+def draw(figure: InteractiveFigure, values: dict, dpi: int = FRAME_DPI) -> np.ndarray:
+    """The figure at ``values``, drawn on a new canvas: an (height, width, 3) uint8 array."""
+    fig = figure.render(new_figure(figure.figsize, dpi=dpi), **values)
+    for ax in fig.axes:
+        prepare(ax)  # as in the live panel
+    with lecture_style():
+        fig.canvas.draw()
+    return np.array(np.asarray(fig.canvas.buffer_rgba())[:, :, :3])
+
+
+def frame(figure: InteractiveFigure | str, values: dict, store: FrameStore | None = None,
+          dpi: int = FRAME_DPI) -> bytes:
+    """The frame of ``figure`` at ``values`` (lossless WebP): from the store when it is there,
+    else drawn (and stored, when there is a store: ``store`` or the default one)."""
+    figure = get_figure(figure)
+    values = figure.resolve(**values)
+    store = store if store is not None else default_store()
+    if store is None:
+        return encode_webp(draw(figure, values, dpi))
+    return store.get_or_render(store.key(figure, values, dpi), lambda: encode_webp(draw(figure, values, dpi)))
+
+
+# --- filling the store in worker processes ---------------------------------------------------
+
+def _start_worker(seed: int) -> None:
+    import os
+    os.environ["TQDM_DISABLE"] = "1"  # the figures' own progress bars: the fill has one
+    from ..session import setup
+    with contextlib.redirect_stdout(io.StringIO()):
+        setup(seed)  # the notebook's own set-up: seed, one thread, the lecture style
+
+
+def _draw_row(name: str, preset: str, folder: str, dpi: int) -> tuple[str, str, int, int]:
+    """Every frame of one preset's row of ``name``'s grid, in slider order (consecutive values
+    share cached computations). Returns (figure, preset, frames drawn, frames found)."""
+    figure = get_figure(name)
+    store = FrameStore(folder)
+    drawn = 0
+    rows = [values for p, values in figure.frame_grid() if p == preset]
+    for values in rows:
+        key = store.key(figure, values, dpi)
+        if store.get(key) is None:
+            store.get_or_render(key, lambda: encode_webp(draw(figure, values, dpi)))
+            drawn += 1
+    return name, preset, drawn, len(rows) - drawn
+
+
+def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int = FRAME_DPI,
+         quiet: bool = False) -> dict:
+    """Draw every frame of ``figures`` (default: all) that the store lacks, ``jobs`` worker
+    processes at a time, at the course seed in force here. Returns {"drawn", "found", "seconds"}."""
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing
+
+    from ..figures import FIGURES
+    from ..seeding import course_seed
+    from tqdm.auto import tqdm
+
+    figures = [get_figure(f) for f in (figures if figures is not None else list(FIGURES))]
+    store = store if store is not None else default_store()
+    if store is None:
+        raise ValueError("the frame store is turned off (HELPERS_FRAMES=off): there is nowhere to put frames")
+    start = time.perf_counter()
+    missing = {}
+    found = 0
+    for figure in figures:
+        for preset, values in figure.frame_grid():
+            if store.path(store.key(figure, values, dpi)).exists():
+                found += 1
+            else:
+                missing.setdefault((figure.name, preset), 0)
+                missing[(figure.name, preset)] += 1
+    drawn = 0
+    if missing:
+        total = sum(missing.values())
+        bar = tqdm(total=total, desc="drawing frames", unit="frame", disable=quiet, file=sys.stderr,
+                   mininterval=1.0)
+        # 'spawn': a fresh interpreter per worker (torch's threads do not survive a fork)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
+                                 initargs=(course_seed(),)) as pool:
+            # the longest rows first, so that no worker is left with a long one at the end
+            rows = sorted(missing, key=lambda row: -missing[row])
+            futures = [pool.submit(_draw_row, name, preset, str(store.folder), dpi) for name, preset in rows]
+            for future in futures:
+                _, _, row_drawn, row_found = future.result()
+                drawn += row_drawn
+                found += row_found
+                bar.update(row_drawn + row_found)
+        bar.close()
+    store.trim()
+    return {"drawn": drawn, "found": found, "seconds": time.perf_counter() - start}
+

@@ -1,0 +1,231 @@
+"""The frame store: every picture an interactive figure has drawn, kept by what made it.
+
+A frame's address is a hash of everything that decides its pixels: the figure's name, its
+setting line (``figure.state``, every parameter), the course seed, the resolution, and a hash
+of the package's own source plus the versions of the libraries that draw (matplotlib, numpy,
+torch, Pillow). A frame drawn by other code, another seed or another library is therefore
+never found, only drawn anew. Frames are lossless WebP: the same pixels as the live panel's
+PNG (a test decodes both), three to five times smaller, and shown by every current browser.
+
+Who uses it:
+- the handout builder fills it (``python -m helpers.handouts --frames-only`` fills it alone,
+  before a class) and embeds its frames in the handouts' explorable figures;
+- the live panel looks a frame up before drawing it, so a preset click or a slider step onto a
+  stored setting shows at once;
+- several kernels (a class on one server) and several build workers share one folder: a frame
+  is written to a temporary file and renamed into place (readers never see half a frame), and
+  ``get_or_render`` holds a lock per frame, so that when twenty kernels ask for the same new
+  frame at once one draws it and the others wait for it and read it.
+
+Where: ``$HELPERS_FRAMES`` if set (``off`` turns the store off), else ``build/frames`` in the
+repository the package was installed from (editable install), else a cache folder in the
+user's home. Bounded: past ``max_bytes`` (``$HELPERS_FRAMES_MAX_MB``, default 1024 MB) the
+frames used longest ago are removed.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import time
+from pathlib import Path
+
+try:  # POSIX file locks; elsewhere (Windows) two kernels may draw the same frame twice
+    import fcntl
+except ImportError:  # pragma: no cover - not on the course machine
+    fcntl = None
+
+ENVIRONMENT_VARIABLE = "HELPERS_FRAMES"
+SIZE_VARIABLE = "HELPERS_FRAMES_MAX_MB"
+FORMAT_VERSION = "webp-lossless-1"  # change it when the way frames are drawn or encoded changes
+WEBP_MAGIC = (b"RIFF", b"WEBP")
+PACKAGE = Path(__file__).resolve().parent
+
+
+def source_hash() -> str:
+    """A hash of the package's code (every .py file) and of the versions of the libraries that
+    decide a frame's pixels: any change to either gives frames new addresses."""
+    global _source_hash
+    if _source_hash is None:
+        import matplotlib
+        import numpy
+        import PIL
+        import torch
+        digest = hashlib.sha256(FORMAT_VERSION.encode())
+        for name in ("matplotlib", "numpy", "torch", "PIL"):
+            module = {"matplotlib": matplotlib, "numpy": numpy, "torch": torch, "PIL": PIL}[name]
+            digest.update(f"{name}={module.__version__}\n".encode())
+        for path in sorted(PACKAGE.rglob("*")):
+            if path.is_file() and path.suffix == ".py":
+                digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+        _source_hash = digest.hexdigest()[:16]
+    return _source_hash
+
+
+_source_hash = None
+
+
+def default_folder() -> Path | None:
+    """Where the store lives (see the module's doc); None when ``$HELPERS_FRAMES`` is ``off``."""
+    chosen = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return Path(chosen).expanduser()
+    repository = PACKAGE.parent
+    if (repository / "pyproject.toml").exists() and os.access(repository, os.W_OK):
+        return repository / "build" / "frames"
+    return Path.home() / ".cache" / "vanishing-gradients-course" / "frames"
+
+
+def encode_webp(rgb) -> bytes:
+    """An (height, width, 3) uint8 array as lossless WebP (exactly these pixels)."""
+    from PIL import Image
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, method=4, exact=True)
+    return buffer.getvalue()
+
+
+def decode(data: bytes):
+    """A frame (WebP or PNG bytes) as an (height, width, 3) uint8 array."""
+    import numpy as np
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+class FrameStore:
+    """A folder of frames addressed by content (see the module's doc)."""
+
+    def __init__(self, folder: Path | str, max_bytes: int | None = None):
+        self.folder = Path(folder)
+        if max_bytes is None:
+            megabytes = os.environ.get(SIZE_VARIABLE, "").strip()
+            try:
+                max_bytes = int(float(megabytes) * 2**20) if megabytes else 1024 * 2**20
+            except ValueError:
+                raise ValueError(f"{SIZE_VARIABLE} must be a number of megabytes; got {megabytes!r}") from None
+        if max_bytes <= 0:
+            raise ValueError(f"the frame store's size bound must be positive; got {max_bytes} bytes")
+        self.max_bytes = max_bytes
+        self.hits = self.misses = 0
+        self._written_since_trim = 0
+
+    # -- addresses ---------------------------------------------------------------------
+    def key(self, figure, values: dict, dpi: int) -> str:
+        from .seeding import course_seed
+        text = "\n".join([figure.name, figure.state(**values), f"seed={course_seed()}", f"dpi={dpi}",
+                          source_hash()])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.webp"
+
+    # -- reading and writing -----------------------------------------------------------
+    def get(self, key: str) -> bytes | None:
+        """The frame stored at ``key``, or None."""
+        path = self.path(key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        if data[:4] != WEBP_MAGIC[0] or data[8:12] != WEBP_MAGIC[1]:  # not ours: never shown
+            self.misses += 1
+            return None
+        self.hits += 1
+        try:
+            os.utime(path)  # used now: the last to be removed when the store is trimmed
+        except OSError:
+            pass
+        return data
+
+    def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` at ``key``: written aside, then renamed into place (atomic)."""
+        path = self.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        self._written_since_trim += len(data)
+        if self._written_since_trim > self.max_bytes // 20:
+            self.trim()
+
+    def get_or_render(self, key: str, render) -> bytes:
+        """The frame at ``key``; if there is none, ``render()`` (which returns its bytes) is
+        called and its frame stored, under a lock held for this key alone: another process
+        asking for the same frame meanwhile waits, then reads it instead of drawing it too."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        if fcntl is None:
+            data = render()
+            self.put(key, data)
+            return data
+        lock_path = self.folder / "locks" / f"{key}.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                found = self.get(key)  # drawn by whoever held the lock before us
+                if found is not None:
+                    return found
+                data = render()
+                self.put(key, data)
+                return data
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def frames(self) -> list[Path]:
+        return [p for p in self.folder.glob("??/*.webp")]
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.frames() if p.exists())
+
+    def trim(self) -> int:
+        """Remove the frames used longest ago until the store holds at most 80 % of its bound
+        (and lock files of frames nobody asked for in an hour). Returns the bytes removed."""
+        self._written_since_trim = 0
+        entries = []
+        for path in self.frames():
+            try:
+                stat = path.stat()
+            except OSError:  # removed meanwhile by another process
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        if total > self.max_bytes:
+            for _, size, path in sorted(entries):
+                if total - removed <= 0.8 * self.max_bytes:
+                    break
+                path.unlink(missing_ok=True)
+                removed += size
+        stale = time.time() - 3600
+        for lock in (self.folder / "locks").glob("*.lock"):
+            try:
+                if lock.stat().st_mtime < stale:
+                    lock.unlink()
+            except OSError:
+                pass
+        return removed
+
+
+_default_store: FrameStore | None = None
+_default_for: Path | None = None
+
+
+def default_store() -> FrameStore | None:
+    """The store at ``default_folder()`` (None when turned off), one object per folder."""
+    global _default_store, _default_for
+    folder = default_folder()
+    if folder is None:
+        return None
+    if _default_store is None or _default_for != folder:
+        _default_store, _default_for = FrameStore(folder), folder
+    return _default_store
