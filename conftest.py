@@ -1,5 +1,12 @@
 """Shared by the unit tests and the notebooks (the nbval items), so it lives at the root."""
+import os
+
 import pytest
+
+# The tests and the notebooks under nbval draw every picture themselves: a frame store filled by
+# an earlier handout build would answer the live panels and hide what the drawing code does now.
+# (The frame store's own tests, and the handout build, name their store.)
+os.environ.setdefault("HELPERS_FRAMES", "off")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

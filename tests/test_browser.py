@@ -85,17 +85,146 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def printed_handout(tmp_path_factory):
-    """Chapter 00's handout, HTML and PDF, built once for the two tests that read it."""
+def all_handouts(tmp_path_factory):
+    """Every handout, HTML and PDF, built once as the README says (``python -m helpers.handouts
+    --pdf``), with the repository's frame store (filled here when it is empty)."""
     _browser_or_skip()
     from helpers.handouts import build
-    folder = tmp_path_factory.mktemp("handout")
-    build(ROOT / "notebooks", folder, only=["00"], jobs=1, pdf=True)
-    return folder
+    folder = tmp_path_factory.mktemp("handouts")
+    previous = os.environ.get("HELPERS_FRAMES")
+    os.environ["HELPERS_FRAMES"] = str(ROOT / "build" / "frames")
+    start = time.perf_counter()
+    try:
+        built = build(ROOT / "notebooks", folder, jobs=2, pdf=True)
+    finally:
+        if previous is None:
+            os.environ.pop("HELPERS_FRAMES", None)
+        else:
+            os.environ["HELPERS_FRAMES"] = previous
+    print(f"\nall {len(built)} handouts with their PDFs built in {time.perf_counter() - start:.0f} s")
+    return folder, built
 
 
-def test_a_handout_renders_offline(browser, printed_handout):
-    tmp_path = printed_handout
+def test_every_handout_is_built_within_its_budget(all_handouts):
+    from helpers.handouts import MAX_HANDOUT_BYTES, MAX_TOTAL_BYTES, notebook_paths
+    folder, built = all_handouts
+    stems = [p.stem for p in notebook_paths(ROOT / "notebooks")]
+    assert len(stems) >= 12 and sorted(name for name, _, _ in built) == [f"{s}.ipynb" for s in stems]
+    for stem in stems:
+        assert (folder / f"{stem}.pdf").stat().st_size > 10_000, stem
+        assert (folder / f"{stem}.html").stat().st_size <= MAX_HANDOUT_BYTES, stem
+    assert sum(size for _, size, _ in built) <= MAX_TOTAL_BYTES
+    print("\n" + "\n".join(f"  {name}: {size / 2**20:.2f} MB" for name, size, _ in built))
+
+
+def offline_page(browser, **options):
+    """A page that may read local files only: every request to a host is recorded and refused."""
+    page = browser.new_page(**options)
+    blocked = []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+    page.route("**/*", route)
+    return page, blocked
+
+
+EXPLORER_STATE = """block => ({src: block.querySelector('.explorer-picture').src,
+    setting: block.querySelector('.explorer-setting').textContent,
+    spoken: Array.from(block.querySelectorAll('input[type=range]')).map(s => s.getAttribute('aria-valuetext')),
+    shown: block.querySelector('.explorer-picture').complete
+           && block.querySelector('.explorer-picture').naturalWidth > 0})"""
+
+
+def test_every_explorable_figure_moves_offline_by_keyboard_and_mouse(browser, all_handouts):
+    """In every handout, opened from the disk with the network refused: each figure's slider
+    moves its picture, caption and setting line from the keyboard (End, Home, arrows) and the
+    mouse, each preset button switches them, and nothing asks another host."""
+    folder, _ = all_handouts
+    figures = 0
+    first_picture_ms = {}
+    for path in sorted(folder.glob("[0-9][0-9]_*.html")):
+        page, blocked = offline_page(browser, viewport={"width": 1280, "height": 900})
+        try:
+            start = time.perf_counter()
+            page.goto(path.as_uri())
+            page.wait_for_function("() => { const i = document.querySelector('.explorer-picture');"
+                                   " return !i || (i.complete && i.naturalWidth > 0); }", timeout=30_000)
+            first_picture_ms[path.stem] = (time.perf_counter() - start) * 1000
+            blocks = page.locator(".explorable")
+            for k in range(blocks.count()):
+                block = blocks.nth(k)
+                name = block.get_attribute("data-figure")
+                assert block.locator(".explorer").is_visible(), name
+                assert not block.locator(".gallery").is_visible(), name  # the gallery is for print
+                slider = block.locator("input[type=range]").first
+                before = block.evaluate(EXPLORER_STATE)
+                assert before["shown"], name
+                slider.focus()
+                page.keyboard.press("End")
+                at_end = block.evaluate(EXPLORER_STATE)
+                page.keyboard.press("Home")
+                at_start = block.evaluate(EXPLORER_STATE)
+                assert at_end["setting"] != at_start["setting"] and at_end["spoken"] != at_start["spoken"], name
+                assert at_end["src"] != at_start["src"], f"{name}: the picture did not change along its slider"
+                page.keyboard.press("ArrowRight")
+                assert block.evaluate(EXPLORER_STATE)["setting"] != at_start["setting"], name
+                box = slider.bounding_box()  # the mouse: a click near the slider's right end
+                page.mouse.click(box["x"] + box["width"] - 3, box["y"] + box["height"] / 2)
+                assert block.evaluate(EXPLORER_STATE)["setting"] == at_end["setting"], name
+                buttons = block.locator(".explorer-presets button")
+                expected = block.evaluate("""block => {  // each preset's own setting line
+                    const data = JSON.parse(block.querySelector('script.explorable-data').textContent);
+                    return data.presets.map((p, i) => data.points[[i].concat(p.start).join('|')][2]); }""")
+                for b in range(buttons.count()):
+                    buttons.nth(b).click()
+                    state = block.evaluate(EXPLORER_STATE)
+                    assert buttons.nth(b).get_attribute("aria-pressed") == "true" and state["shown"], name
+                    assert state["setting"] == expected[b], name
+                figures += 1
+            assert blocked == [], f"{path.name} asked other hosts for {blocked}"
+        finally:
+            page.close()
+    assert figures >= 17
+    times = sorted(first_picture_ms.values())
+    print(f"\nfrom a local file to the first figure shown, {len(times)} handouts: median {times[len(times) // 2]:.0f} ms,"
+          f" slowest {times[-1]:.0f} ms ({max(first_picture_ms, key=first_picture_ms.get)})")
+
+
+def test_a_handout_frame_is_the_live_panels_picture_at_its_setting_line(all_handouts):
+    """The first explorable figure of every handout, at its last frame: the setting line pasted
+    into the live panel gives the same picture, pixel for pixel."""
+    import base64
+    import json
+    import helpers
+    from helpers.display.panel import ControlPanel
+    from helpers.framestore import decode
+    folder, _ = all_handouts
+    checked = 0
+    for path in sorted(folder.glob("[0-9][0-9]_*.html")):
+        page = path.read_text()
+        found = re.search(r'<div class="explorable" data-figure="([^"]+)".*?class="explorable-data">(.*?)</script>'
+                          r'<script type="application/json" class="explorable-frames">(.*?)</script>', page, re.S)
+        if not found:
+            continue
+        name, data, pending = found.group(1), json.loads(found.group(2)), json.loads(found.group(3))
+        digest, _, setting = data["points"][max(data["points"])]
+        encoded = pending.get(digest) or re.search(rf'data-frame="{digest}"[^>]*base64,([^"]+)', page).group(1)
+        figure = helpers.FIGURES[name]
+        panel = ControlPanel(figure, store=None)
+        panel.setting.value = setting  # pasted, as a student would
+        assert panel.error.value == "" and figure.state(**panel.values) == setting
+        handout, live = decode(base64.b64decode(encoded)), decode(panel.image.value)
+        assert handout.shape == live.shape and (handout == live).all(), f"{path.stem}: {name} at {setting}"
+        checked += 1
+    assert checked >= 12
+
+
+def test_a_handout_renders_offline(browser, all_handouts):
+    tmp_path, _ = all_handouts
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -104,14 +233,18 @@ def test_a_handout_renders_offline(browser, printed_handout):
     page = browser.new_page()
     blocked = local_only(page, origin)
     try:
-        page.goto(origin + "00_backprop_chain_rule.html")
+        page.goto(origin + "03_activation_functions.html")
         page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
                                "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
                                timeout=30_000)
         assert page.locator("text=Math Processing Error").count() == 0
-        images = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+        assert page.title() == "03 · Remedy 1: activation functions"
+        # the family table's formulas stay on one line each (no stacked pieces)
+        heights = page.evaluate("Array.from(document.querySelectorAll('td .MathJax')).map(e => e.offsetHeight)")
+        assert heights and max(heights) < 40, heights
+        images = page.evaluate("Array.from(document.images).filter(i => i.offsetParent !== null)"
+                               ".map(i => i.complete && i.naturalWidth > 0)")
         assert images and all(images)
-        assert page.locator(".gallery-panel").count() >= 4  # chain_product's presets
         assert blocked == [], f"the handout asked other hosts for {blocked}"
         page.goto(origin + "index.html")
         assert page.locator("a[href='00_backprop_chain_rule.html']").count() == 1
@@ -120,8 +253,8 @@ def test_a_handout_renders_offline(browser, printed_handout):
         server.shutdown()
 
 
-def test_a_printed_handout_loses_no_code_line_and_no_picture(printed_handout):
-    tmp_path = printed_handout
+def test_a_printed_handout_loses_no_code_line_and_no_picture(all_handouts):
+    tmp_path, _ = all_handouts
     # Printed: pdftotext keeps only the text inside the page box, so a code line cut off at the
     # right edge loses characters and is not found whole (a wrapped one is: whitespace aside).
     pdf = tmp_path / "00_backprop_chain_rule.pdf"
@@ -132,11 +265,14 @@ def test_a_printed_handout_loses_no_code_line_and_no_picture(printed_handout):
                   if line.strip()]
     cut = [line for line in code_lines if re.sub(r"\s+", "", line) not in printed]
     assert code_lines and cut == [], f"code lines cut off in print: {cut}"
-    # and every picture of the page is in the PDF
+    # every picture the printed page shows is in the PDF: the explorers' pictures are for the
+    # screen, and each prints as its gallery (one picture per preset)
     listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     images_in_pdf = len(listed.strip().splitlines()) - 2  # two header lines
     html = (tmp_path / "00_backprop_chain_rule.html").read_text()
-    assert images_in_pdf >= html.count("<img"), (images_in_pdf, html.count("<img"))
+    printed_images = html.count("<img") - html.count('class="explorer-picture"')
+    assert html.count('<figure class="gallery-panel">') >= 4  # chain_product's presets
+    assert images_in_pdf >= printed_images, (images_in_pdf, printed_images)
 
 
 def test_a_slider_in_voila_redraws_the_figure(browser):

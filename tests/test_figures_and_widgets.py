@@ -7,7 +7,7 @@ from matplotlib.text import Text
 
 import helpers
 from helpers.bench import drag_values
-from helpers.display.gallery import Gallery
+from helpers.display.explorable import Explorable
 from helpers.display.panel import CUSTOM, ControlPanel
 from helpers.display.recycling import prepare
 from helpers.figures import (BoolParam, ChoiceParam, FloatParam, InteractiveFigure, IntParam, STATIC_ENV,
@@ -304,13 +304,17 @@ def test_an_error_while_drawing_is_shown_in_the_panel():
     assert panel.error.value == ""
 
 
-def test_static_mode_shows_a_captioned_gallery_of_presets(monkeypatch):
+def test_static_mode_shows_an_explorable_printed_as_a_gallery_of_presets(monkeypatch, tmp_path):
     monkeypatch.setenv(STATIC_ENV, "1")
-    gallery = helpers.show("gradient_flow")
-    assert isinstance(gallery, Gallery)
-    page = gallery._repr_html_()
-    assert page.count("<img") == len(helpers.FIGURES["gradient_flow"].presets)
+    monkeypatch.setenv("HELPERS_FRAMES", str(tmp_path))
+    block = helpers.show("gradient_flow")
+    assert isinstance(block, Explorable)
+    page = block._repr_html_()
+    figure = helpers.FIGURES["gradient_flow"]
+    # the printed gallery: one picture per preset; the explorer's picture is filled by script
+    assert page.count('<figure class="gallery-panel"><img') == len(figure.presets)
     assert "depth 20 · width 64 · sigmoid · xavier_normal" in page
+    assert f'data-figure="gradient_flow"' in page and 'type="range"' in page
 
 
 def test_unknown_figure_and_parameter_values_are_refused_clearly():
@@ -430,8 +434,9 @@ def test_an_instructor_shows_only_the_controls_taught_so_far():
         helpers.show("variance_theory", controls=["depht"])
 
 
-def test_a_gallery_caption_carries_the_setting_line(monkeypatch):
+def test_a_gallery_caption_carries_the_setting_line(monkeypatch, tmp_path):
     monkeypatch.setenv(STATIC_ENV, "1")
+    monkeypatch.setenv("HELPERS_FRAMES", str(tmp_path))
     gallery = helpers.show("chain_product", controls=["depth"])
     figure = helpers.FIGURES["chain_product"]
     first = next(iter(figure.presets))

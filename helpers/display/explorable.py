@@ -33,9 +33,21 @@ def value_text(param, name: str, value) -> str:
 
 
 class Explorable:
-    def __init__(self, figure: InteractiveFigure, store=None, dpi: int = FRAME_DPI):
+    """``frames_from``: an earlier block of the same figure in the same page (a notebook that
+    shows a figure twice); this one then uses its frames, and prints no gallery of its own."""
+
+    def __init__(self, figure: InteractiveFigure, store=None, dpi: int = FRAME_DPI,
+                 frames_from: "Explorable | None" = None):
         self.figure = figure
         self.dpi = dpi
+        self.frames_from = frames_from
+        self.id = f"explore-{figure.name}-{next(_ids)}"
+        if frames_from is not None:
+            if frames_from.figure is not figure or frames_from.dpi != dpi:
+                raise ValueError(f"frames_from must be a block of {figure.name!r} at {dpi} dpi")
+            self.names, self.values = frames_from.names, frames_from.values
+            self.presets, self.points, self.frames = frames_from.presets, frames_from.points, {}
+            return
         self.names = list(figure.explore)
         self.values = {name: figure.explore_values(name) for name in self.names}
         self.frames: dict[str, bytes] = {}  # digest -> WebP bytes, each frame once
@@ -54,14 +66,16 @@ class Explorable:
             index = list(figure.presets).index(preset)
             key = "|".join([str(index)] + [str(self.values[n].index(values[n])) for n in self.names])
             self.points[key] = [digest, figure.caption(**values), figure.state(**values)]
-        self.id = f"explore-{figure.name}-{next(_ids)}"
 
     def _point(self, preset_index: int, indices) -> list:
         return self.points["|".join([str(preset_index)] + [str(i) for i in indices])]
 
     def _gallery(self) -> str:
-        items = []
         title = self.figure.title or self.figure.name
+        if self.frames_from is not None:
+            return (f'<p class="explorable-same">The same figure as above ("{html.escape(title)}"): '
+                    f"its presets are printed there.</p>")
+        items = []
         for index, preset in enumerate(self.presets):
             digest, caption, state = self._point(index, preset["start"])
             items.append(
@@ -98,6 +112,7 @@ class Explorable:
 
     def _repr_html_(self) -> str:
         shown = {self._point(i, p["start"])[0] for i, p in enumerate(self.presets)}
+        shared = f' data-frames-from="{self.frames_from.id}"' if self.frames_from is not None else ""
         pending = {d: _b64(data) for d, data in self.frames.items() if d not in shown}
         title = html.escape(self.figure.title or self.figure.name)
         width, height = (round(v * self.dpi) for v in self.figure.figsize)
@@ -106,7 +121,7 @@ class Explorable:
             f"{html.escape(p['name'])}</button>" for i, p in enumerate(self.presets))
         explored = ", ".join(html.escape(self.figure.params[n].label or n) for n in self.names)
         return (
-            f'<div class="explorable" data-figure="{html.escape(self.figure.name)}" id="{self.id}">'
+            f'<div class="explorable" data-figure="{html.escape(self.figure.name)}" id="{self.id}"{shared}>'
             f'<p class="gallery-title">{title}</p>'
             f'<div class="explorer" hidden>'
             f'<p class="explorer-help">Pick a preset, then move the {explored} slider (mouse or arrow '

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import time
 
@@ -49,26 +50,23 @@ def frame(figure: InteractiveFigure | str, values: dict, store: FrameStore | Non
 # --- filling the store in worker processes ---------------------------------------------------
 
 def _start_worker(seed: int) -> None:
-    import os
-    os.environ["TQDM_DISABLE"] = "1"  # the figures' own progress bars: the fill has one
     from ..session import setup
     with contextlib.redirect_stdout(io.StringIO()):
         setup(seed)  # the notebook's own set-up: seed, one thread, the lecture style
 
 
-def _draw_row(name: str, preset: str, folder: str, dpi: int) -> tuple[str, str, int, int]:
-    """Every frame of one preset's row of ``name``'s grid, in slider order (consecutive values
-    share cached computations). Returns (figure, preset, frames drawn, frames found)."""
+def _draw_row(name: str, row: list[dict], folder: str, dpi: int) -> tuple[int, int]:
+    """The frames of ``name`` at the settings ``row`` (one preset's, in slider order: neighbours
+    share cached computations). Returns (frames drawn, frames another process drew meanwhile)."""
     figure = get_figure(name)
     store = FrameStore(folder)
     drawn = 0
-    rows = [values for p, values in figure.frame_grid() if p == preset]
-    for values in rows:
+    for values in row:
         key = store.key(figure, values, dpi)
         if store.get(key) is None:
             store.get_or_render(key, lambda: encode_webp(draw(figure, values, dpi)))
             drawn += 1
-    return name, preset, drawn, len(rows) - drawn
+    return drawn, len(row) - drawn
 
 
 def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int = FRAME_DPI,
@@ -87,32 +85,44 @@ def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int 
     if store is None:
         raise ValueError("the frame store is turned off (HELPERS_FRAMES=off): there is nowhere to put frames")
     start = time.perf_counter()
-    missing = {}
+    missing = {}  # (figure, preset) -> the settings of its row that the store lacks
     found = 0
     for figure in figures:
         for preset, values in figure.frame_grid():
             if store.path(store.key(figure, values, dpi)).exists():
                 found += 1
+            elif values not in missing.setdefault((figure.name, preset), []):
+                missing[(figure.name, preset)].append(values)
             else:
-                missing.setdefault((figure.name, preset), 0)
-                missing[(figure.name, preset)] += 1
+                found += 1  # the same setting twice in a grid: one frame
     drawn = 0
     if missing:
-        total = sum(missing.values())
+        total = sum(map(len, missing.values()))
         bar = tqdm(total=total, desc="drawing frames", unit="frame", disable=quiet, file=sys.stderr,
                    mininterval=1.0)
-        # 'spawn': a fresh interpreter per worker (torch's threads do not survive a fork)
+        # 'spawn': a fresh interpreter per worker (torch's threads do not survive a fork); it
+        # inherits TQDM_DISABLE, read when tqdm is imported: the figures' own progress bars
+        # (a training run's) stay quiet, the fill has one
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
-                                 initargs=(course_seed(),)) as pool:
-            # the longest rows first, so that no worker is left with a long one at the end
-            rows = sorted(missing, key=lambda row: -missing[row])
-            futures = [pool.submit(_draw_row, name, preset, str(store.folder), dpi) for name, preset in rows]
-            for future in futures:
-                _, _, row_drawn, row_found = future.result()
-                drawn += row_drawn
-                found += row_found
-                bar.update(row_drawn + row_found)
+        quiet_bars = os.environ.get("TQDM_DISABLE")
+        os.environ["TQDM_DISABLE"] = "1"
+        try:
+            with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
+                                     initargs=(course_seed(),)) as pool:
+                # the longest rows first, so that no worker is left with a long one at the end
+                rows = sorted(missing, key=lambda row: -len(missing[row]))
+                futures = [pool.submit(_draw_row, name, missing[(name, preset)], str(store.folder), dpi)
+                           for name, preset in rows]
+                for future in futures:
+                    row_drawn, row_found = future.result()
+                    drawn += row_drawn
+                    found += row_found
+                    bar.update(row_drawn + row_found)
+        finally:
+            if quiet_bars is None:
+                os.environ.pop("TQDM_DISABLE", None)
+            else:
+                os.environ["TQDM_DISABLE"] = quiet_bars
         bar.close()
     store.trim()
     return {"drawn": drawn, "found": found, "seconds": time.perf_counter() - start}

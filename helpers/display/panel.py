@@ -11,7 +11,10 @@ Design, for a lecturer dragging a slider on a projector:
 - a preset button sets every parameter (its values, defaults for the rest) and stays lit until
   a control is moved;
 - an exception inside a redraw is shown in the panel in red, not swallowed, and the previous
-  picture stays.
+  picture stays;
+- before drawing, the panel looks the setting up in the frame store (``helpers.framestore``,
+  filled by the handout builder): a preset click or a slider step onto a stored setting shows the
+  stored frame at once, the very pixels it would draw.
 
 How a redraw stays fast for any plain-matplotlib figure: the recycler hands the drawing function
 its axes back (``recycling``), the layout is recomputed only when an axes' content changed, and
@@ -29,6 +32,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..figures import BoolParam, ChoiceParam, FloatParam, InteractiveFigure, IntParam
+from ..framestore import default_store
 from ..plots import lecture_style, new_figure
 from .compositor import Compositor
 from .png import canvas_png
@@ -110,10 +114,11 @@ class ControlPanel:
     """Controls + preset buttons + the figure + a status line, for one InteractiveFigure."""
 
     def __init__(self, figure: InteractiveFigure, *, throttle_seconds: float = 0.05,
-                 dpi: int = PANEL_DPI, controls: list[str] | None = None, **initial):
+                 dpi: int = PANEL_DPI, controls: list[str] | None = None, store="default", **initial):
         """``controls``: the parameters whose controls are shown (default: all). An instructor
         hides what the class has not met yet; hidden parameters keep their values, and presets
-        and pasted settings still set them."""
+        and pasted settings still set them. ``store``: the frame store to look frames up in
+        (default: ``framestore.default_store()``; None: always draw)."""
         if controls is not None:
             unknown = [name for name in controls if name not in figure.params]
             if isinstance(controls, str) or unknown:
@@ -122,7 +127,9 @@ class ControlPanel:
         self.figure = figure
         self.throttle_seconds = throttle_seconds
         self.values = figure.resolve(**initial)
+        # every value a preset, a handout's slider (explore) or the benchmark sets, held exactly
         held = {name: [values[name] for values in figure.presets.values() if name in values]
+                + list(figure.explore.get(name, ()))
                 + [self.values[name], figure.expensive.get(name, self.values[name])] for name in figure.params}
         self.controls = {name: make_control(name, p, held[name]) for name, p in figure.params.items()}
         for name, control in self.controls.items():
@@ -151,6 +158,9 @@ class ControlPanel:
                               W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
                               self.presets, self.image, self.status, self.setting, self.error])
         self.widget.add_class("helpers-panel")
+        self.store = default_store() if store == "default" else store
+        self.dpi = dpi
+        self.stored_count = 0  # redraws answered from the frame store
         self._recycler = Recycler(self._canvas)
         self._compositor = Compositor(self._canvas)
         self._laid_out_for = None  # what the axes showed at the last full layout
@@ -251,13 +261,22 @@ class ControlPanel:
         self._pending = None
         values = {name: control.value for name, control in self.controls.items()}
         start = time.perf_counter()
+        stored = None
         try:
             self.values = self.figure.resolve(**values)
-            with lecture_style():
-                self._render()
-                self._compositor.draw()
-            # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
-            self.image.value = canvas_png(self._canvas, compress_level=1)
+            if self.store is not None:
+                stored = self.store.get(self.store.key(self.figure, self.values, self.dpi))
+            if stored is not None:
+                with self.image.hold_sync():  # one message: a WebP with its format
+                    self.image.format, self.image.value = "webp", stored
+            else:
+                with lecture_style():
+                    self._render()
+                    self._compositor.draw()
+                # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
+                png = canvas_png(self._canvas, compress_level=1)
+                with self.image.hold_sync():
+                    self.image.format, self.image.value = "png", png
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
             self.error.value = (f'<pre style="color:#D55E00;white-space:pre-wrap">{html.escape(type(error).__name__)}: '
                                 f"{html.escape(str(error))}\n{html.escape(traceback.format_exc(limit=3))}</pre>")
@@ -265,10 +284,12 @@ class ControlPanel:
             return
         self.error.value = ""
         self.redraw_count += 1
+        self.stored_count += stored is not None
         self._last_redraw_end = time.perf_counter()
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
+        how = "from the frame store" if stored is not None else "redrawn"
         self.status.value = (f'<span class="helpers-status">{html.escape(self.figure.caption(**self.values))} · '
-                             f"redrawn in {self.last_redraw_ms:.0f} ms</span>")
+                             f"{how} in {self.last_redraw_ms:.0f} ms</span>")
         self._show_setting()
 
     def _render(self):

@@ -6,16 +6,19 @@
 
   function start(block) {
     var data = JSON.parse(block.querySelector("script.explorable-data").textContent);
-    var pendingScript = block.querySelector("script.explorable-frames");
-    var pending = null; // the frames not in the gallery: parsed when first needed
+    // a figure shown twice in a page keeps its frames in its first block
+    var owner = block.hasAttribute("data-frames-from")
+      ? document.getElementById(block.getAttribute("data-frames-from")) : block;
     var shown = {}; // digest -> the gallery picture's data URL (each frame is in the page once)
-    block.querySelectorAll(".gallery img[data-frame]").forEach(function (img) {
+    owner.querySelectorAll(".gallery img[data-frame]").forEach(function (img) {
       shown[img.getAttribute("data-frame")] = img.getAttribute("src");
     });
     function source(digest) {
       if (shown[digest]) return shown[digest];
-      if (pending === null) pending = JSON.parse(pendingScript.textContent);
-      return "data:image/webp;base64," + pending[digest];
+      if (!owner.pendingFrames) { // the frames not in the gallery: parsed when first needed
+        owner.pendingFrames = JSON.parse(owner.querySelector("script.explorable-frames").textContent);
+      }
+      return "data:image/webp;base64," + owner.pendingFrames[digest];
     }
     var explorer = block.querySelector(".explorer");
     var picture = explorer.querySelector(".explorer-picture");

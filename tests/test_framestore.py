@@ -1,0 +1,214 @@
+"""The frame store (helpers.framestore), the frames drawn for it (helpers.display.frames), the
+handout's explorable block (helpers.display.explorable) and the live panel's use of the store."""
+import io
+import json
+import multiprocessing
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import framestore
+from helpers.display import frames
+from helpers.display.explorable import Explorable
+from helpers.display.panel import ControlPanel
+from helpers.figures import FIGURES, FloatParam, IntParam, InteractiveFigure
+from helpers.framestore import FrameStore
+from helpers.seeding import course_seed, set_course_seed
+
+
+def tiny(fig, n, scale):
+    fig.subplots().plot(np.arange(n) * scale)
+
+
+TINY = InteractiveFigure("tiny_store_figure", "tests", tiny,
+                         {"n": IntParam(2, 20, 5, unit="points"), "scale": FloatParam(0.5, 2.0, 1.0)},
+                         {"five": {"n": 5}, "ten, steep": {"n": 10, "scale": 2.0}},
+                         figsize=(3, 2), explore={"n": [2, 5, 20]},
+                         relevant=lambda v: [k for k in v if k != "n" or v["scale"] < 2.0])
+
+
+def test_every_course_figure_explores_a_parameter_at_values_a_class_would_scrub():
+    for figure in FIGURES.values():
+        assert figure.explore, f"{figure.name} explores nothing: its handout would only show presets"
+        for name in figure.explore:
+            values = figure.explore_values(name)
+            assert len(values) >= 4, (figure.name, name, values)
+            assert all(figure.preset(p)[name] in values for p in figure.presets)  # every preset on it
+
+
+def test_explore_is_checked_when_a_figure_is_defined():
+    params = {"n": IntParam(2, 20, 5), "scale": FloatParam(0.5, 2.0, 1.0)}
+    with pytest.raises(ValueError, match="n must be a whole number from 2 to 20; got 40"):
+        InteractiveFigure("bad", "tests", tiny, params, {"p": {}}, explore={"n": [2, 40]})
+    with pytest.raises(ValueError, match="at two values or more"):
+        InteractiveFigure("bad", "tests", tiny, params, {"p": {}}, explore={"n": [2]})
+    with pytest.raises(ValueError, match=r"can explore only a numeric parameter \(n, scale\); got 'size'"):
+        InteractiveFigure("bad", "tests", tiny, params, {"p": {}}, explore={"size": [1, 2]})
+
+
+def test_the_frame_grid_is_every_preset_at_every_explored_value():
+    grid = TINY.frame_grid()
+    assert TINY.explore_values("n") == [2, 5, 10, 20]  # the preset "ten" adds its own 10
+    assert len(grid) == 2 * 4
+    assert all(values["scale"] == 2.0 for preset, values in grid if preset == "ten, steep")
+
+
+def test_an_address_changes_with_the_setting_the_seed_the_code_and_the_resolution(tmp_path, monkeypatch):
+    store = FrameStore(tmp_path)
+    values = TINY.resolve()
+    key = store.key(TINY, values, 100)
+    assert key == store.key(TINY, dict(values), 100)
+    assert key != store.key(TINY, {**values, "n": 6}, 100)
+    assert key != store.key(TINY, values, 72)
+    seed = course_seed()
+    try:
+        set_course_seed(seed + 1)
+        assert key != store.key(TINY, values, 100)
+    finally:
+        set_course_seed(seed)
+    monkeypatch.setattr(framestore, "_source_hash", "other code")
+    assert key != store.key(TINY, values, 100)
+
+
+def test_a_frame_is_stored_whole_and_only_a_frame_is_served(tmp_path):
+    store = FrameStore(tmp_path)
+    data = frames.frame(TINY, {"n": 7}, store)
+    key = store.key(TINY, TINY.resolve(n=7), frames.FRAME_DPI)
+    assert store.get(key) == data and data[:4] == b"RIFF"
+    assert not list(tmp_path.rglob("*.part"))  # written aside, renamed into place
+    store.path(key).write_bytes(b"not a frame at all")
+    assert store.get(key) is None  # never shown: drawn again instead
+    assert frames.frame(TINY, {"n": 7}, store) == data
+
+
+def test_a_stored_frame_is_the_live_panels_picture_pixel_for_pixel(tmp_path):
+    store = FrameStore(tmp_path)
+    for name in ("chain_product", "clipping_2d"):
+        figure = FIGURES[name]
+        preset, values = figure.frame_grid()[1]  # a preset at an explored value, not the default
+        stored = framestore.decode(frames.frame(figure, values, store))
+        panel = ControlPanel(figure, store=None)
+        panel.presets.value = preset
+        panel.set(**values)
+        assert panel.stored_count == 0
+        live = framestore.decode(panel.image.value)
+        assert stored.shape == live.shape and (stored == live).all(), name
+
+
+def test_the_live_panel_shows_a_stored_frame_instead_of_drawing_it(tmp_path):
+    store = FrameStore(tmp_path)
+    figure = FIGURES["chain_product"]
+    first, second = list(figure.presets)[:2]
+    frames.frame(figure, figure.preset(second), store)
+    panel = ControlPanel(figure, store=store)
+    drawn = panel.redraw_count - panel.stored_count
+    panel.presets.value = second
+    assert panel.stored_count == 1 and panel.redraw_count - panel.stored_count == drawn
+    assert panel.image.format == "webp" and "from the frame store" in panel.status.value
+    panel.presets.value = first  # not stored: drawn, as PNG
+    assert panel.image.format == "png" and "redrawn" in panel.status.value
+
+
+def _race(folder, counter, barrier):
+    store = FrameStore(folder)
+    barrier.wait()
+
+    def render():
+        with open(counter, "a") as file:
+            file.write("drawn\n")
+        import time
+        time.sleep(0.3)  # long enough that the others ask while it draws
+        return framestore.encode_webp(np.zeros((4, 4, 3), np.uint8))
+
+    return store.get_or_render("ab" + "0" * 62, render)
+
+
+def test_concurrent_requests_for_one_frame_draw_it_once(tmp_path):
+    counter = tmp_path / "drawn.txt"
+    context = multiprocessing.get_context("fork")
+    barrier = context.Manager().Barrier(4)
+    with context.Pool(4) as pool:
+        results = pool.starmap(_race, [(tmp_path / "store", counter, barrier)] * 4)
+    assert len(set(results)) == 1
+    assert counter.read_text().count("drawn") == 1
+
+
+def test_the_store_is_bounded_and_removes_what_was_used_longest_ago(tmp_path):
+    import os
+    store = FrameStore(tmp_path, max_bytes=10**9)
+    payload = b"RIFF\0\0\0\0WEBP" + bytes(3000)
+    keys = [f"{i:02d}" + "0" * 62 for i in range(5)]
+    for age, key in enumerate(keys):
+        store.put(key, payload)
+        os.utime(store.path(key), (1000 + age, 1000 + age))
+    store.get(keys[0])  # used just now: kept
+    store.max_bytes = 10_000  # five frames of 3 kB are over it
+    store.trim()
+    assert store.size() <= 0.8 * 10_000
+    assert store.get(keys[0]) is not None and store.get(keys[1]) is None
+
+
+def test_where_the_store_lives(monkeypatch, tmp_path):
+    monkeypatch.setenv(framestore.ENVIRONMENT_VARIABLE, "off")
+    assert framestore.default_store() is None
+    monkeypatch.setenv(framestore.ENVIRONMENT_VARIABLE, str(tmp_path))
+    assert framestore.default_store().folder == tmp_path
+    monkeypatch.setenv(framestore.SIZE_VARIABLE, "lots")
+    with pytest.raises(ValueError, match="HELPERS_FRAMES_MAX_MB must be a number of megabytes; got 'lots'"):
+        FrameStore(tmp_path)
+
+
+def test_an_explorable_block_holds_every_frame_once_and_says_what_its_slider_does(tmp_path):
+    block = Explorable(TINY, FrameStore(tmp_path))
+    page = block._repr_html_()
+    assert page.startswith('<div class="explorable" data-figure="tiny_store_figure"')
+    data = json.loads(re.search(r'class="explorable-data">(.*?)</script>', page).group(1))
+    pending = json.loads(re.search(r'class="explorable-frames">(.*?)</script>', page).group(1))
+    gallery = re.findall(r'<img data-frame="(\w+)"', page)
+    assert len(gallery) == 2 and len(data["points"]) == 8
+    digests = {point[0] for point in data["points"].values()}
+    assert digests == set(gallery) | set(pending) and not set(gallery) & set(pending)
+    # the steep preset makes n irrelevant: its slider is inert, and its frames are one frame
+    assert data["presets"][1]["inert"] == [True] and data["presets"][0]["inert"] == [False]
+    assert data["sliders"][0]["spoken"] == ["n 2 points", "n 5 points", "n 10 points", "n 20 points"]
+    assert 'type="range"' in page and 'aria-valuetext="n 5 points"' in page and "<output" in page
+    for point in data["points"].values():  # each frame decodes to the figure's size
+        digest = point[0]
+        encoded = pending.get(digest) or re.search(rf'data-frame="{digest}"[^>]*base64,([^"]+)', page).group(1)
+        import base64
+        assert Image.open(io.BytesIO(base64.b64decode(encoded))).size == (300, 200)
+
+
+def test_a_figure_without_explored_values_shows_its_presets(tmp_path):
+    plain = InteractiveFigure("plain_store_figure", "tests", tiny, TINY.params, TINY.presets, figsize=(3, 2))
+    page = Explorable(plain, FrameStore(tmp_path))._repr_html_()
+    assert page.count("<img data-frame=") == 2 and 'type="range"' not in page
+
+
+def test_filling_draws_what_is_missing_in_worker_processes(tmp_path):
+    store = FrameStore(tmp_path)
+    figure = FIGURES["activation_and_derivative"]
+    values = figure.frame_grid()[0][1]
+    frames.frame(figure, values, store)  # one there already
+    report = frames.fill([figure], store, jobs=2, quiet=True)
+    assert report["drawn"] + report["found"] == len(figure.frame_grid())
+    assert report["found"] >= 1
+    again = frames.fill([figure], store, jobs=2, quiet=True)
+    assert again["drawn"] == 0
+    # a frame drawn by a worker is the one this process draws
+    last = figure.frame_grid()[-1][1]
+    assert (framestore.decode(frames.frame(figure, last, store)) == frames.draw(figure, last)).all()
+
+
+def test_a_figure_shown_twice_in_a_page_stores_its_frames_once(tmp_path):
+    first = Explorable(TINY, FrameStore(tmp_path))
+    again = Explorable(TINY, frames_from=first)
+    page = again._repr_html_()
+    assert f'data-frames-from="{first.id}"' in page and "<img data-frame=" not in page
+    assert re.search(r'class="explorable-frames">\{\}</script>', page)
+    assert "The same figure as above" in page
+    with pytest.raises(ValueError, match="frames_from must be a block of 'plain_store_figure'"):
+        Explorable(InteractiveFigure("plain_store_figure", "tests", tiny, TINY.params, TINY.presets),
+                   frames_from=first)
