@@ -36,21 +36,36 @@ from .validation import check_float, check_int
 _EDGES = (0.0, 0.02, 0.2, 1.5, 12.0)
 
 
-def _half_line_rule(nodes_per_piece: int = 24):
+@lru_cache(maxsize=64)
+def _half_line_rule(edges: tuple = _EDGES, nodes_per_piece: int = 24):
     x, w = leggauss(nodes_per_piece)
-    z = np.concatenate([a + (b - a) * (x + 1) / 2 for a, b in zip(_EDGES[:-1], _EDGES[1:])])
-    weights = np.concatenate([(b - a) / 2 * w for a, b in zip(_EDGES[:-1], _EDGES[1:])])
+    z = np.concatenate([a + (b - a) * (x + 1) / 2 for a, b in zip(edges[:-1], edges[1:])])
+    weights = np.concatenate([(b - a) / 2 * w for a, b in zip(edges[:-1], edges[1:])])
     return z, weights * np.exp(-0.5 * z**2) / np.sqrt(2 * np.pi)
 
 
 _NODES, _WEIGHTS = _half_line_rule()
 
 
-def gaussian_expectation(f, variance: float) -> float:
-    """E[f(z)] for z ~ N(0, variance): the two half-lines z > 0 and z < 0 integrated apart."""
-    scale = np.sqrt(variance)
+def gaussian_expectation(f, variance: float, kinks=()) -> float:
+    """E[f(z)] for z ~ N(0, variance): the two half-lines z > 0 and z < 0 integrated apart.
+
+    The rule is accurate for integrands smooth on each half-line. Where ``f`` has a kink or a
+    jump elsewhere, name it in ``kinks`` (in units of z, e.g. ``(-c, c)`` for a clip at ±c):
+    each half-line is then also split there. (Unsplit, a clip at ±0.5 puts E[z·clip(z)] off in
+    the fourth digit: enough to move a predicted angle by a measurable 0.03°.)"""
+    scale = np.sqrt(check_float("variance", variance, 0.0))
+    points = [check_float("a kink", k, -math.inf) for k in kinks]
+    if not points or scale == 0:
+        nodes_up = nodes_down = _NODES
+        weights_up = weights_down = _WEIGHTS
+    else:
+        def rule(side):  # the kinks on one half-line, in standard deviations from 0
+            cuts = {abs(k) / scale for k in points if side * k > 0 and abs(k) / scale < _EDGES[-1]}
+            return _half_line_rule(tuple(sorted(set(_EDGES) | cuts)))
+        (nodes_up, weights_up), (nodes_down, weights_down) = rule(+1), rule(-1)
     with np.errstate(all="ignore"):
-        return float(np.dot(_WEIGHTS, f(scale * _NODES)) + np.dot(_WEIGHTS, f(-scale * _NODES)))
+        return float(np.dot(weights_up, f(scale * nodes_up)) + np.dot(weights_down, f(-scale * nodes_down)))
 
 
 @dataclass

@@ -89,9 +89,7 @@ def test_a_stored_frame_is_the_live_panels_picture_pixel_for_pixel(tmp_path):
         figure = FIGURES[name]
         preset, values = figure.frame_grid()[1]  # a preset at an explored value, not the default
         stored = framestore.decode(frames.frame(figure, values, store))
-        panel = ControlPanel(figure, store=None)
-        panel.presets.value = preset
-        panel.set(**values)
+        panel = ControlPanel(figure, store=None, **values)
         assert panel.stored_count == 0
         live = framestore.decode(panel.image.value)
         assert stored.shape == live.shape and (stored == live).all(), name
