@@ -1,5 +1,6 @@
 """Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``;
-notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``; what one machine
+notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``; every claim at many
+seeds: ``python -m helpers.bench --seeds 0-19 [--only 06 08]`` (see ``helpers.seedsweep``); what one machine
 serves a class: ``python -m helpers.bench --class 10 20 40 [--preheat] [--json]`` (see ``helpers.classload``).
 
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
@@ -214,9 +215,21 @@ def main(argv=None) -> int:
     parser.add_argument("--notebooks", action="store_true", help="time each notebook in a fresh kernel instead")
     parser.add_argument("--class", dest="students", type=int, nargs="+", metavar="N",
                         help="load-test Voilà with the playground for classes of N students each instead")
+    parser.add_argument("--seeds", metavar="SEEDS",
+                        help="the seed sweep instead: every notebook claim at these course seeds (e.g. 0-19)")
+    parser.add_argument("--only", nargs="+", metavar="NN",
+                        help="with --seeds: only these notebooks (by number or name, e.g. 06 08)")
     parser.add_argument("--preheat", action="store_true",
                         help="with --class: Voilà runs the notebook in a pool of N kernels before the students come")
     args = parser.parse_args(argv)
+    if args.seeds:
+        from . import seedsweep
+        try:
+            report = seedsweep.sweep(seedsweep.parse_seeds(args.seeds), args.only)
+        except ValueError as error:
+            parser.error(str(error))
+        print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else seedsweep.table(report))
+        return 0
     if args.students:
         from . import classload
         try:

@@ -6,9 +6,15 @@ so the notebook (and CI, which runs every notebook) fails the day the lesson sto
 """
 from __future__ import annotations
 
+import json
 import numbers
+import os
 
 import numpy as np
+
+# The seed sweep (helpers.seedsweep) sets this to a file: each claim then appends one JSON line
+# (statement, whether it held, the numbers) and does not raise, so later claims still run.
+RECORD_VARIABLE = "HELPERS_CLAIMS_RECORD"
 
 
 class ClaimFailed(AssertionError):
@@ -28,6 +34,14 @@ def _format(value) -> str:
 def claim(statement: str, holds, **measured) -> None:
     numbers_ = ", ".join(f"{name} = {_format(value)}" for name, value in measured.items())
     detail = f"  [{numbers_}]" if numbers_ else ""
+    record = os.environ.get(RECORD_VARIABLE)
+    if record:
+        with open(record, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"statement": statement, "holds": bool(holds),
+                                  "measured": {k: _format(v) for k, v in measured.items()}},
+                                 ensure_ascii=False) + "\n")
+        print(f"{'✔' if holds else '✘'} {statement}{detail}")
+        return
     if not bool(holds):
         raise ClaimFailed(f"✘ claim no longer holds: {statement}{detail}")
     print(f"✔ {statement}{detail}")

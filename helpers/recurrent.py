@@ -168,27 +168,81 @@ def _states(core: nn.RNNBase, x: torch.Tensor) -> torch.Tensor:
 
 
 def hidden_jacobian_norms(model, x: torch.Tensor, *, every: int = 1) -> np.ndarray:
-    """For a tanh RNN: the mean over the batch of the spectral norm ‖∂h_T/∂h_{T−k}‖₂ of the
-    product of the step Jacobians diag(1 − h_t²)·W_hh over the last k steps — the product
-    Pascanu et al. bound by (γλ₁)^k, γ = 1 for tanh — at the lags k = 0, every, 2·every, …
-    (element 0 is the identity's norm, 1). A spectral norm is an SVD: ``every`` > 1 takes
-    fewer of them, for a live figure."""
+    """The mean over the batch of the spectral norm ‖∂s_T/∂s_{T−k}‖₂ of the product of the step
+    Jacobians over the last k steps, at the lags k = 0, every, 2·every, … (element 0 is the
+    identity's norm, 1). The state s is h for a tanh RNN — the product diag(1 − h_t²)·W_hh that
+    Pascanu et al. bound by (γλ₁)^k, γ = 1 for tanh — and the pair (h, c) for an LSTM, whose step
+    Jacobian has the cell's own path diag(f_t) and the paths through W_hh into every gate. A
+    spectral norm is an SVD: ``every`` > 1 takes fewer of them, for a live figure."""
     check_int("every", every, 1)
     core = copy.deepcopy(_core_of(model)).double()
-    if not isinstance(core, nn.RNN) or core.nonlinearity != "tanh":
-        raise ValueError("hidden_jacobian_norms measures a tanh nn.RNN; an LSTM or GRU's state is more "
-                         "than h (use input_sensitivity, or forget_gate_products for the LSTM's cell)")
-    states = _states(core, x.double())  # (batch, steps, hidden)
-    weight = core.weight_hh_l0.detach()
-    batch, steps, hidden = states.shape
-    product = torch.eye(hidden, dtype=torch.float64).expand(batch, hidden, hidden)
-    kept = [product]
-    for k in range(1, steps):  # ∂h_T/∂h_{T−k} = (∂h_T/∂h_{T−k+1})·diag(1 − h²)·W at step T−k+1
-        product = product @ ((1 - states[:, steps - k] ** 2).unsqueeze(-1) * weight)
+    if isinstance(core, nn.RNN) and core.nonlinearity == "tanh":
+        step_jacobian = _rnn_step_jacobians(core, x.double())
+    elif isinstance(core, nn.LSTM):
+        step_jacobian = _lstm_step_jacobians(core, x.double())
+    else:
+        raise ValueError("hidden_jacobian_norms measures a tanh nn.RNN or an nn.LSTM; for a GRU "
+                         "(or a ReLU RNN) use input_sensitivity")
+    steps = x.shape[1]
+    product = None
+    kept = []
+    for k in range(steps):  # ∂s_T/∂s_{T−k} = (∂s_T/∂s_{T−k+1})·(step Jacobian at step T−k+1)
+        product = step_jacobian(steps) if k == 0 else product @ step_jacobian(steps - k)
         if k % every == 0:
             kept.append(product)
     norms = torch.linalg.matrix_norm(torch.stack(kept), ord=2).mean(dim=1).numpy()
     return _nonfinite_warning(norms, "the hidden-state Jacobian")
+
+
+def _rnn_step_jacobians(core: nn.RNN, x: torch.Tensor):
+    """t ↦ the step Jacobian into the state of 0-based index t, ∂h[t]/∂h[t−1] (batch, H, H),
+    for t = 1 … T−1, and the identity at t = T (where the product starts)."""
+    states = _states(core, x)  # (batch, steps, hidden): h_1 … h_T
+    weight = core.weight_hh_l0.detach()
+    batch, steps, hidden = states.shape
+
+    def jacobian(t):
+        if t == steps:
+            return torch.eye(hidden, dtype=torch.float64).expand(batch, hidden, hidden)
+        return (1 - states[:, t] ** 2).unsqueeze(-1) * weight  # h[t] = tanh(… + W h[t−1])
+    return jacobian
+
+
+def _lstm_step_jacobians(core: nn.LSTM, x: torch.Tensor):
+    """t ↦ ∂(h[t], c[t])/∂(h[t−1], c[t−1]) (batch, 2H, 2H), indexed as in _rnn_step_jacobians,
+    from the gates recomputed along the run. With the gates i, f, g, o:
+    ∂c/∂h = diag(c_{t−1} f(1−f)) W_f + diag(g i(1−i)) W_i + diag(i(1−g²)) W_g, ∂c/∂c = diag(f),
+    ∂h/∂· = diag(o(1−tanh²c)) ∂c/∂· plus diag(tanh(c) o(1−o)) W_o on h."""
+    hidden = core.hidden_size
+    batch, steps, _ = x.shape
+    with torch.no_grad():
+        states, _ = core(x)
+        previous = torch.cat([torch.zeros_like(states[:, :1]), states[:, :-1]], dim=1)
+        pre = (x @ core.weight_ih_l0.T + core.bias_ih_l0 + previous @ core.weight_hh_l0.T
+               + core.bias_hh_l0)
+        i, f, g, o = pre.chunk(4, dim=-1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        cells, c = [], torch.zeros(batch, hidden, dtype=torch.float64)
+        for t in range(steps):
+            c = f[:, t] * c + i[:, t] * g[:, t]
+            cells.append(c)
+        cells = torch.stack(cells, dim=1)  # c_1 … c_T
+    w_i, w_f, w_g, w_o = core.weight_hh_l0.detach().chunk(4, dim=0)
+
+    def jacobian(t):
+        if t == steps:
+            return torch.eye(2 * hidden, dtype=torch.float64).expand(batch, 2 * hidden, 2 * hidden)
+        c_before = cells[:, t - 1]
+        it, ft, gt, ot, ct = i[:, t], f[:, t], g[:, t], o[:, t], cells[:, t]
+        dc_dh = ((c_before * ft * (1 - ft)).unsqueeze(-1) * w_f
+                 + (gt * it * (1 - it)).unsqueeze(-1) * w_i
+                 + (it * (1 - gt ** 2)).unsqueeze(-1) * w_g)
+        dc_dc = torch.diag_embed(ft)
+        through_c = (ot * (1 - torch.tanh(ct) ** 2)).unsqueeze(-1)
+        dh_dh = (torch.tanh(ct) * ot * (1 - ot)).unsqueeze(-1) * w_o + through_c * dc_dh
+        dh_dc = through_c * dc_dc
+        return torch.cat([torch.cat([dh_dh, dh_dc], dim=2), torch.cat([dc_dh, dc_dc], dim=2)], dim=1)
+    return jacobian
 
 
 def lstm_forget_gates(model, x: torch.Tensor) -> np.ndarray:

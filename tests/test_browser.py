@@ -150,9 +150,10 @@ def test_every_explorable_figure_moves_offline_by_keyboard_and_mouse(browser, al
         page, blocked = offline_page(browser, viewport={"width": 1280, "height": 900})
         try:
             start = time.perf_counter()
-            page.goto(path.as_uri(), wait_until="domcontentloaded")  # (the explorers start then)
+            page.goto(path.as_uri(), wait_until="commit")  # from the request to the picture decoded
             page.wait_for_function("() => { const i = document.querySelector('.explorer-picture');"
-                                   " return i && i.complete && i.naturalWidth > 0; }", timeout=30_000)
+                                   " return i && i.complete && i.naturalWidth > 0; }",
+                                   polling=10, timeout=30_000)
             first_picture_ms[path.stem] = (time.perf_counter() - start) * 1000
             page.wait_for_load_state("load")
             blocks = page.locator(".explorable")

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,50 @@ def test_a_true_claim_prints_its_numbers(capsys):
 def test_a_false_claim_fails_loudly():
     with pytest.raises(helpers.ClaimFailed, match="✘ claim no longer holds: pigs fly"):
         helpers.claim("pigs fly", False)
+
+
+def test_in_the_seed_sweep_a_claim_records_and_does_not_raise(tmp_path, monkeypatch, capsys):
+    from helpers.claims import RECORD_VARIABLE
+    record = tmp_path / "claims.jsonl"
+    monkeypatch.setenv(RECORD_VARIABLE, str(record))
+    helpers.claim("one is less than two", 1 < 2, one=1)
+    helpers.claim("two is less than one", 2 < 1, two=2.0)  # recorded, not raised
+    lines = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [(c["statement"], c["holds"]) for c in lines] == [("one is less than two", True),
+                                                           ("two is less than one", False)]
+    assert lines[1]["measured"] == {"two": "2"} and "✘ two is less than one" in capsys.readouterr().out
+
+
+def test_the_seed_sweep_reads_seed_ranges_and_notebook_numbers():
+    from helpers import seedsweep
+    assert seedsweep.parse_seeds("0-3") == [0, 1, 2, 3]
+    assert seedsweep.parse_seeds("0,5,7-9,5") == [0, 5, 7, 8, 9]
+    for bad in ["", "3-1", "-2", "a", "1-b"]:
+        with pytest.raises(ValueError, match="like 0-19"):
+            seedsweep.parse_seeds(bad)
+    assert [p.stem[:2] for p in seedsweep.notebooks(["06", "08"])] == ["06", "08"]
+    with pytest.raises(ValueError, match="choose from"):
+        seedsweep.notebooks(["99"])
+
+
+def test_the_seed_sweep_counts_each_claim_over_the_seeds(tmp_path, monkeypatch):
+    """A two-cell notebook whose second claim holds only at even seeds, and whose last cell
+    raises at seed 1 (of 0 and 1): the counts, the failing seeds and the error are reported."""
+    import nbformat
+    from helpers import seedsweep
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import helpers; SEED = helpers.setup(seed=0)"),
+        nbformat.v4.new_code_cell("helpers.claim('always', True)\nhelpers.claim(f'even {SEED}', SEED % 2 == 0)"),
+        nbformat.v4.new_code_cell("assert SEED != 1, 'seed one'"),
+    ])
+    (tmp_path / "00_tiny.ipynb").write_text(nbformat.writes(notebook))
+    monkeypatch.setattr(seedsweep, "NOTEBOOKS", tmp_path)
+    monkeypatch.setattr(seedsweep.notebooks, "__defaults__", (None, tmp_path))
+    report = seedsweep.sweep([0, 1], progress=False)
+    [book] = report["notebooks"]
+    assert [(c["held"], c["failed_at"]) for c in book["claims"]] == [(2, []), (1, [1])]
+    assert book["claims"][1]["statement"] == "even 0" and "seed one" in book["errors"][1]
+    assert "1 of 2 claims held at every seed" in seedsweep.table(report)
 
 
 @pytest.mark.parametrize("key", sorted(helpers.EXERCISES))

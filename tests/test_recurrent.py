@@ -85,9 +85,34 @@ def test_hidden_jacobian_norms_against_autograd():
     np.testing.assert_allclose(recurrent.hidden_jacobian_norms(core, x, every=2), (expected / 2)[::2], rtol=1e-9)
 
 
-def test_hidden_jacobian_norms_refuses_gated_layers():
-    with pytest.raises(ValueError, match="tanh nn.RNN"):
-        recurrent.hidden_jacobian_norms(recurrent.recurrent_core("lstm"), torch.zeros(1, 3, 1))
+def test_hidden_jacobian_norms_of_an_lstm_against_autograd():
+    """The LSTM's state is (h, c): ∂(h_T, c_T)/∂(h_{T−k}, c_{T−k}), by running the last k steps
+    from the state the run had reached, against the hand-derived step Jacobians."""
+    core = recurrent.recurrent_core("lstm", input_size=2, hidden_size=4, forget_bias=1.0,
+                                    seed=3).double()
+    with torch.no_grad():
+        core.weight_hh_l0.mul_(3.0)  # large enough that every gate's path matters
+    x = torch.randn(2, 6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    expected = np.zeros(6)
+    for b in range(2):
+        for k in range(6):
+            t = 5 - k
+            if k == 0:
+                expected[k] += 1.0
+                continue
+            _, (h, c) = core(x[b:b + 1, :t + 1])
+
+            def final_state(state, rest=x[b:b + 1, t + 1:]):
+                _, (h_T, c_T) = core(rest, (state[:4].reshape(1, 1, 4), state[4:].reshape(1, 1, 4)))
+                return torch.cat([h_T.flatten(), c_T.flatten()])
+            jac = torch.autograd.functional.jacobian(final_state, torch.cat([h.flatten(), c.flatten()]))
+            expected[k] += torch.linalg.matrix_norm(jac, ord=2).item()
+    np.testing.assert_allclose(recurrent.hidden_jacobian_norms(core, x), expected / 2, rtol=1e-9)
+
+
+def test_hidden_jacobian_norms_refuses_a_gru():
+    with pytest.raises(ValueError, match="tanh nn.RNN or an nn.LSTM"):
+        recurrent.hidden_jacobian_norms(recurrent.recurrent_core("gru"), torch.zeros(1, 3, 1))
 
 
 def test_forget_gate_products_with_a_wide_open_gate_are_one():
