@@ -163,3 +163,58 @@ def gradient_depth_scale(chi: float) -> float:
     at χ₁ = 1). Schoenholz et al. find networks trainable to a depth of about 6ξ."""
     check_float("chi", chi, 0.0, low_inclusive=False)
     return math.inf if chi == 1 else float(-1 / math.log(chi))
+
+
+# --- the correlation map: how two inputs' correlation evolves with depth (Poole et al. 2016) ---
+
+_HERMITE_NODES = 64
+
+
+def _bivariate_expectation(f, g, q: float, c: float) -> float:
+    """E[f(u₁)·g(u₂)] for (u₁, u₂) Gaussian with variances q and correlation c, by a 64 × 64
+    probabilists' Gauss–Hermite rule (f and g smooth, as tanh and its slope are: not for kinks)."""
+    z1, z2, weights = _hermite_grid()
+    u1 = math.sqrt(q) * z1
+    u2 = math.sqrt(q) * (c * z1 + math.sqrt(max(0.0, 1 - c * c)) * z2)
+    return float((weights * f(u1) * g(u2)).sum())
+
+
+@lru_cache(maxsize=1)
+def _hermite_grid():
+    nodes, weights = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
+    weights = weights / weights.sum()
+    z1, z2 = np.meshgrid(nodes, nodes, indexing="ij")
+    return z1, z2, np.outer(weights, weights)
+
+
+def correlation_map(c: float, sigma_w2: float, sigma_b2: float, q_star: float,
+                    activation: str = "tanh") -> float:
+    """One layer of the correlation map at the length fixed point q*: two inputs whose
+    pre-activations have correlation c come out with
+    c' = (σ_w²·E[φ(u₁)φ(u₂)] + σ_b²) / q*. Its slope at c = 1 is χ₁ (Poole et al. 2016)."""
+    check_float("c", c, -1.0, 1.0)
+    if activation != "tanh":
+        raise ValueError(f"correlation_map is computed for activation='tanh' (smooth); got {activation!r}")
+    return (sigma_w2 * _bivariate_expectation(np.tanh, np.tanh, q_star, c) + sigma_b2) / q_star
+
+
+def correlation_fixed_point(sigma_w2: float, sigma_b2: float, iterations: int = 300,
+                            c0: float = 0.5) -> tuple[float, float, float]:
+    """(q*, c*, ξ_c) for tanh: the correlation map iterated from ``c0`` to its fixed point c*
+    (1 in the ordered phase, below 1 in the chaotic one), and the correlation depth scale
+    ξ_c = −1/ln χ_c with χ_c = σ_w²·E[φ′(u₁)φ′(u₂)] at c*, the map's slope there — the depth over
+    which the correlation's distance to c* shrinks by e (Schoenholz et al. 2017, eq. 9). In the
+    ordered phase χ_c = χ₁, so ξ_c = ξ; in the chaotic phase they differ."""
+    check_int("iterations", iterations, 1)
+    q = length_map_fixed_point(sigma_w2, sigma_b2, iterations=iterations)
+    if q < 1e-12:
+        raise ValueError("q* = 0 (σ_b² = 0 and σ_w² ≤ 1): every input goes to 0 and the correlation "
+                         "is undefined; give σ_b² > 0")
+    c = check_float("c0", c0, -1.0, 1.0)
+    for _ in range(iterations):
+        c, previous = min(1.0, correlation_map(c, sigma_w2, sigma_b2, q)), c
+        if abs(c - previous) < 1e-12:
+            break
+    slope = lambda z: 1 - np.tanh(z) ** 2
+    chi_c = sigma_w2 * _bivariate_expectation(slope, slope, q, c)
+    return q, float(c), gradient_depth_scale(min(chi_c, 1.0)) if chi_c < 1 else math.inf

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -92,3 +94,30 @@ def test_gaussian_expectations_split_at_a_kink_away_from_zero(kink, variance):
     assert clip_value == pytest.approx(variance * math.erf(c / s / math.sqrt(2)), rel=1e-12)
     with pytest.raises(ValueError, match="a kink must be a number"):
         gaussian_expectation(hinge, variance, kinks=("edge",))
+
+
+def test_the_correlation_map_against_monte_carlo_and_its_slope_at_one():
+    """E[tanh(u₁)tanh(u₂)] by the Hermite rule against 2·10⁶ draws; the map's slope at c = 1 is
+    χ₁ (Poole et al.), so in the ordered phase ξ_c = ξ; in the chaotic phase c* < 1."""
+    from helpers import theory
+    w2, b2 = 3.0, 0.05
+    q = theory.length_map_fixed_point(w2, b2)
+    z = np.random.default_rng(0).standard_normal((2, 2_000_000))
+    c = 0.4
+    u1, u2 = np.sqrt(q) * z[0], np.sqrt(q) * (c * z[0] + np.sqrt(1 - c * c) * z[1])
+    monte_carlo = (w2 * np.mean(np.tanh(u1) * np.tanh(u2)) + b2) / q
+    assert abs(theory.correlation_map(c, w2, b2, q) - monte_carlo) < 4e-3
+    # q* is the map's fixed point (to the two quadratures' agreement: q* comes from Gauss–Legendre)
+    assert abs(theory.correlation_map(1.0, w2, b2, q) - 1) < 1e-6
+    h = 1e-4
+    slope = (theory.correlation_map(1.0, w2, b2, q) - theory.correlation_map(1 - h, w2, b2, q)) / h
+    assert abs(slope - theory.chi1(w2, b2)) < 2e-3 * theory.chi1(w2, b2)
+    q_o, c_o, xi_c = theory.correlation_fixed_point(0.8, 0.05)
+    assert abs(c_o - 1) < 1e-6 and abs(xi_c - theory.gradient_depth_scale(theory.chi1(0.8, 0.05))) < 1e-3
+    _, c_star, xi_chaos = theory.correlation_fixed_point(w2, b2)
+    assert 0 < c_star < 0.9 and abs(theory.correlation_map(c_star, w2, b2, q) - c_star) < 1e-9
+    assert math.isfinite(xi_chaos) and xi_chaos > 0
+    with pytest.raises(ValueError, match="σ_b² > 0"):
+        theory.correlation_fixed_point(0.9, 0.0)
+    with pytest.raises(ValueError, match="tanh"):
+        theory.correlation_map(0.5, 2.0, 0.0, 1.0, activation="relu")

@@ -75,6 +75,27 @@ def per_layer_factor(squared: np.ndarray, skip: int = 4) -> float:
     return float((squared[skip] / squared[-1]) ** (1 / (len(squared) - 1 - skip)))
 
 
+def layer_correlations(sigma_w2: float, sigma_b2: float, c0: float = 0.5, *, depth: int = DEPTH,
+                       width: int = WIDTH, pairs: int = 16, seed: int = 0) -> np.ndarray:
+    """Pairs of inputs at q* whose correlation is ``c0``, sent through one fresh deep tanh
+    network: element l is the mean over the pairs of the cosine between the two pre-activation
+    vectors z_l (l = 1..depth) — what the correlation map predicts layer by layer."""
+    check_int("depth", depth, 1, 200)
+    check_int("pairs", pairs, 1, 1024)
+    if not -1 <= c0 <= 1:
+        raise ValueError(f"c0 must be a correlation in [-1, 1]; got {c0}")
+    g = random_stream(seed, "weights")
+    a, b = (_input_at_fixed_point(sigma_w2, sigma_b2, "tanh", (pairs, width), g) for _ in range(2))
+    h = torch.stack([a, c0 * a + math.sqrt(1 - c0 ** 2) * b])  # (2, pairs, width)
+    cosines = []
+    for _ in range(depth):
+        z = h @ _weight(width, sigma_w2, "gaussian", g).T + torch.randn(width, generator=g,
+                                                                     dtype=torch.float64) * math.sqrt(sigma_b2)
+        cosines.append(float(torch.nn.functional.cosine_similarity(z[0], z[1], dim=-1).mean()))
+        h = torch.tanh(z)
+    return np.array(cosines)
+
+
 def jacobian_singular_values(sigma_w2: float, sigma_b2: float, *, depth: int = DEPTH, width: int = WIDTH,
                              weights: str = "gaussian", activation: str = "tanh", seed: int = 0) -> np.ndarray:
     """The singular values of the input–output Jacobian ∂h_L/∂h_0 = ∏ diag(φ′(z_l)) W_l of a fresh
