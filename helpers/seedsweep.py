@@ -89,8 +89,9 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
         for k in range(count):
             first = next(r["claims"][k] for r in mine if len(r["claims"]) > k)
             failed = [r["seed"] for r in mine if len(r["claims"]) <= k or not r["claims"][k]["holds"]]
+            measured = {r["seed"]: r["claims"][k]["measured"] for r in mine if len(r["claims"]) > k}
             claims.append({"statement": first["statement"], "held": len(seeds) - len(failed),
-                           "failed_at": failed})
+                           "failed_at": failed, "measured": measured})
         errors = {r["seed"]: r["error"] for r in mine if r["error"]}
         report["notebooks"].append({"notebook": path.stem, "claims": claims, "errors": errors})
     return report
@@ -98,7 +99,10 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
 
 def table(report: dict) -> str:
     n = len(report["seeds"])
-    lines = [f"seeds {report['seeds'][0]}–{report['seeds'][-1]} ({n}): claims held / {n}"]
+    seeds = report["seeds"]
+    named = (f"{seeds[0]}–{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1))
+             else ", ".join(map(str, seeds)))
+    lines = [f"seeds {named} ({n}): claims held / {n}"]
     total = held_everywhere = 0
     for book in report["notebooks"]:
         lines.append(book["notebook"])
@@ -107,6 +111,9 @@ def table(report: dict) -> str:
             held_everywhere += c["held"] == n
             mark = "  " if c["held"] == n else "✘ "
             where = f"   fails at {c['failed_at']}" if c["failed_at"] else ""
+            if c["failed_at"]:  # the numbers where it failed, beside those of the first seed
+                shown = {s: c["measured"][s] for s in c["failed_at"][:3] if s in c["measured"]}
+                where += "".join(f"\n          seed {s}: {m}" for s, m in shown.items())
             text = c["statement"] if len(c["statement"]) <= 90 else c["statement"][:89] + "…"
             lines.append(f" {mark}{k:2}. {c['held']:2}/{n}  {text}{where}")
         for seed, error in book["errors"].items():

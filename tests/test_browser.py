@@ -321,6 +321,45 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         voila.wait(timeout=10)
 
 
+def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
+    """A log slider (here the playground's learning rate) has a number box beside it: a value
+    typed there and confirmed with Enter moves the slider, redraws the figure and shows in the
+    setting line; the box clamps what is out of range."""
+    port = free_port()
+    voila = subprocess.Popen(
+        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "10_playground.ipynb"),
+         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "HELPERS_FRAMES": "off"})
+    origin = f"http://127.0.0.1:{port}/"
+    page = browser.new_page()
+    blocked = local_only(page, origin)
+    try:
+        goto_once_up(page, origin)
+        image = page.locator(".widget-image").first
+        image.wait_for(timeout=120_000)
+        page.wait_for_function("document.querySelector('.widget-image').src.length > 0", timeout=60_000)
+        box = page.locator("[title^='learning rate: type a value'] input").first
+        setting = page.locator(".helpers-panel input[type=text]").last
+        for typed, expected in [("0.37", "lr=0.37"), ("50", "lr=10")]:  # 50 > 10: clamped
+            before = image.get_attribute("src")
+            box.fill(typed)
+            box.press("Enter")
+            page.wait_for_function("before => document.querySelector('.widget-image').src !== before",
+                                   arg=before, timeout=60_000)
+            page.wait_for_function("([el, text]) => el.value.includes(text)",
+                                   arg=[setting.element_handle(), expected], timeout=30_000)
+            assert box.input_value() == expected.split("=")[1]
+        assert blocked == [], f"the Voilà page asked other hosts for {blocked}"
+    except Exception:
+        page.screenshot(path=str(ROOT / "build" / "voila-typed-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        voila.terminate()
+        voila.wait(timeout=10)
+
+
 def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
     """Slides for the lecture hall: JupyterLab with jupyterlab-slideshow (requirements.txt),
     chapter 00 run, its deck started, forward slide by slide to the

@@ -68,8 +68,10 @@ def make_control(name: str, param, values=()) -> W.ValueWidget:
                            description=description, style=style, layout=layout)
     if isinstance(param, FloatParam) and param.log:
         grid = log_grid(param, [param.default, *values])
+        # No readout: ipywidgets 8's selection-slider readout can be typed into but ignores what
+        # is typed (the box empties). A number box beside it takes typed values (typed_box).
         return W.SelectionSlider(options=[(f"{v:.3g}", v) for v in grid], value=float(param.default),
-                                 description=description, style=style, layout=layout)
+                                 description=description, style=style, layout=layout, readout=False)
     if isinstance(param, FloatParam):
         return W.FloatSlider(value=param.default, min=param.low, max=param.high, step=param.step,
                              description=description, style=style, layout=layout)
@@ -79,6 +81,14 @@ def make_control(name: str, param, values=()) -> W.ValueWidget:
     if isinstance(param, BoolParam):
         return W.Checkbox(value=param.default, description=description, indent=False)
     raise TypeError(f"no control for parameter type {type(param).__name__}")
+
+
+def typed_box(name: str, param: FloatParam) -> W.BoundedFloatText:
+    """The number box beside a log slider: it shows the slider's value and takes a typed one
+    (on Enter or leaving the box), clamped to the parameter's range by the box itself."""
+    return W.BoundedFloatText(value=float(param.default), min=param.low, max=param.high, step=None,
+                              continuous_update=False, layout=W.Layout(width="90px"),
+                              tooltip=f"{param.label or name}: type a value from {param.low:g} to {param.high:g}")
 
 
 def control_values(control) -> list | None:
@@ -135,6 +145,12 @@ class ControlPanel:
         for name, control in self.controls.items():
             control.value = self.values[name]
             control.observe(self._on_change, names="value")
+        # log sliders: a number box that shows the value and takes a typed one
+        self.typed = {name: typed_box(name, p) for name, p in figure.params.items()
+                      if isinstance(p, FloatParam) and p.log}
+        for name, box in self.typed.items():
+            box.value = self.values[name]
+            box.observe(lambda change, name=name: self._on_typed(name, change), names="value")
         # lit from the start where the values are a preset's
         lit = next((name for name in figure.presets if figure.preset(name) == self.values), CUSTOM)
         self.presets = W.ToggleButtons(options=[CUSTOM, *figure.presets], value=lit,
@@ -146,16 +162,18 @@ class ControlPanel:
         self.image = W.Image(format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto"))
         self.status = W.HTML()
         self.error = W.HTML()
-        for name, control in self.controls.items():
+        rows = {name: W.HBox([control, self.typed[name]], layout=W.Layout(align_items="center"))
+                if name in self.typed else control for name, control in self.controls.items()}
+        for name, row in rows.items():
             if controls is not None and name not in controls:
-                control.layout.display = "none"
+                row.layout.display = "none"
         # The setting as one line (figure.state): shown after every redraw, and a line pasted
         # here (from a slide, a handout, a classmate) sets the panel.
         self.setting = W.Text(value="", description="setting", continuous_update=False,
                               style={"description_width": "initial"}, layout=W.Layout(width="100%"))
         self.setting.observe(self._on_setting, names="value")
         self.widget = W.VBox([W.HTML(PANEL_CSS),
-                              W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap")),
+                              W.HBox(list(rows.values()), layout=W.Layout(flex_flow="row wrap")),
                               self.presets, self.image, self.status, self.setting, self.error])
         self.widget.add_class("helpers-panel")
         self.store = default_store() if store == "default" else store
@@ -177,10 +195,22 @@ class ControlPanel:
 
     # -- events -------------------------------------------------------------------------
     def _on_change(self, change):
+        for name, box in self.typed.items():  # a dragged log slider: its box follows
+            if change["owner"] is self.controls[name] and box.value != change["new"]:
+                applying, self._applying = self._applying, True
+                try:
+                    box.value = change["new"]
+                finally:
+                    self._applying = applying
         if not self._applying:
             self.presets.value = CUSTOM
             self._grey_out()
             self._schedule()
+
+    def _on_typed(self, name, change):
+        if self._applying or change["new"] == self.controls[name].value:
+            return
+        self.set(**{name: float(change["new"])})  # the slider makes room for the typed value
 
     def _on_preset(self, change):
         if change["new"] != CUSTOM:
@@ -235,6 +265,8 @@ class ControlPanel:
         relevant = set(self.figure.relevant_names(values))
         for name, control in self.controls.items():
             control.disabled = name not in relevant
+            if name in self.typed:
+                self.typed[name].disabled = control.disabled
 
     # -- API ----------------------------------------------------------------------------
     def set(self, **values) -> "ControlPanel":
@@ -251,6 +283,8 @@ class ControlPanel:
                 if held is not None and value not in held:  # a value from code: make room for it
                     control.options = [(f"{v:.3g}", v) for v in sorted({*held, value})]
                 control.value = value
+                if name in self.typed:
+                    self.typed[name].value = value
         finally:
             self._applying = False
         self._grey_out()
