@@ -1,4 +1,5 @@
 """Shared by the unit tests and the notebooks (the nbval items), so it lives at the root."""
+
 import os
 
 import pytest

@@ -3,6 +3,7 @@
 The notebooks plot ``function`` and ``derivative`` (numpy, so the maths stays visible) and the
 model builder uses ``module()`` (torch). The unit tests check every derivative against autograd.
 """
+
 from __future__ import annotations
 
 import math
@@ -70,26 +71,71 @@ def _gelu_derivative(z):
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in [
-        Activation("identity", lambda z: z * 1.0, lambda z: np.ones_like(z, dtype=float),
-                   nn.Identity, 1.0, False, r"f(z) = z"),
-        Activation("sigmoid", _sigmoid, _sigmoid_derivative,
-                   nn.Sigmoid, 0.25, True, r"\sigma(z) = 1/(1+e^{-z})"),
-        Activation("tanh", np.tanh, lambda z: 1 - np.tanh(z) ** 2,
-                   nn.Tanh, 1.0, True, r"\tanh(z)"),
-        Activation("relu", lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float),
-                   nn.ReLU, 1.0, False, r"\max(0, z)"),
-        Activation("leaky_relu", lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-                   lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
-                   lambda: nn.LeakyReLU(LEAKY_SLOPE), 1.0, False, r"\max(0.01z, z)"),
-        Activation("elu", lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
-                   lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))),
-                   nn.ELU, 1.0, True, r"z \text{ if } z>0 \text{ else } e^z-1"),
-        Activation("gelu", _gelu, _gelu_derivative, nn.GELU,
-                   # GELU's derivative peaks above 1, at z = √2 (about 1.129).
-                   _gelu_derivative(np.array(math.sqrt(2))).item(),
-                   True, r"z\,\Phi(z)"),
-        Activation("softsign", lambda z: z / (1 + np.abs(z)), lambda z: 1 / (1 + np.abs(z)) ** 2,
-                   nn.Softsign, 1.0, True, r"z/(1+|z|)"),
+        Activation(
+            "identity",
+            lambda z: z * 1.0,
+            lambda z: np.ones_like(z, dtype=float),
+            nn.Identity,
+            1.0,
+            False,
+            r"f(z) = z",
+        ),
+        Activation(
+            "sigmoid",
+            _sigmoid,
+            _sigmoid_derivative,
+            nn.Sigmoid,
+            0.25,
+            True,
+            r"\sigma(z) = 1/(1+e^{-z})",
+        ),
+        Activation("tanh", np.tanh, lambda z: 1 - np.tanh(z) ** 2, nn.Tanh, 1.0, True, r"\tanh(z)"),
+        Activation(
+            "relu",
+            lambda z: np.maximum(z, 0.0),
+            lambda z: (z > 0).astype(float),
+            nn.ReLU,
+            1.0,
+            False,
+            r"\max(0, z)",
+        ),
+        Activation(
+            "leaky_relu",
+            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+            lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
+            lambda: nn.LeakyReLU(LEAKY_SLOPE),
+            1.0,
+            False,
+            r"\max(0.01z, z)",
+        ),
+        Activation(
+            "elu",
+            lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0))),
+            lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))),
+            nn.ELU,
+            1.0,
+            True,
+            r"z \text{ if } z>0 \text{ else } e^z-1",
+        ),
+        Activation(
+            "gelu",
+            _gelu,
+            _gelu_derivative,
+            nn.GELU,
+            # GELU's derivative peaks above 1, at z = √2 (about 1.129).
+            _gelu_derivative(np.array(math.sqrt(2))).item(),
+            True,
+            r"z\,\Phi(z)",
+        ),
+        Activation(
+            "softsign",
+            lambda z: z / (1 + np.abs(z)),
+            lambda z: 1 / (1 + np.abs(z)) ** 2,
+            nn.Softsign,
+            1.0,
+            True,
+            r"z/(1+|z|)",
+        ),
     ]
 }
 

@@ -11,21 +11,33 @@ paper's option B). So counted, ResNet-34/50/101/152 take 3.66, 3.86, 7.57 and 11
 multiply-adds on a 224×224 image, within 2 % of the paper's rounded 3.6, 3.8, 7.6 and 11.3 G
 (the paper does not say more about how it counts; its numbers do not all round ours).
 """
+
 from __future__ import annotations
 
 from .validation import check_choice, check_int
 
 BLOCKS = ("basic", "bottleneck")
 # Blocks per stage (conv2_x … conv5_x), the paper's Table 1.
-RESNETS = {18: ("basic", (2, 2, 2, 2)), 34: ("basic", (3, 4, 6, 3)), 50: ("bottleneck", (3, 4, 6, 3)),
-           101: ("bottleneck", (3, 4, 23, 3)), 152: ("bottleneck", (3, 8, 36, 3))}
+RESNETS = {
+    18: ("basic", (2, 2, 2, 2)),
+    34: ("basic", (3, 4, 6, 3)),
+    50: ("bottleneck", (3, 4, 6, 3)),
+    101: ("bottleneck", (3, 4, 23, 3)),
+    152: ("bottleneck", (3, 8, 36, 3)),
+}
 
 
-def conv_cost(in_channels: int, out_channels: int, kernel: int, output_size: int) -> tuple[int, int]:
+def conv_cost(
+    in_channels: int, out_channels: int, kernel: int, output_size: int
+) -> tuple[int, int]:
     """(weights, multiply-adds) of a bias-free 2-D convolution with a ``kernel``×``kernel``
     kernel producing an ``output_size``×``output_size`` map: each output value is a sum of
     in_channels·kernel² products."""
-    for name, value in [("in_channels", in_channels), ("out_channels", out_channels), ("kernel", kernel)]:
+    for name, value in [
+        ("in_channels", in_channels),
+        ("out_channels", out_channels),
+        ("kernel", kernel),
+    ]:
         check_int(name, value, 1)
     check_int("output_size", output_size, 1)
     weights = in_channels * out_channels * kernel * kernel
@@ -44,13 +56,17 @@ def block_cost(kind: str, channels: int, size: int = 56) -> dict:
         convs = [conv_cost(channels, channels, 3, size)] * 2
     else:
         inner = channels // 4
-        convs = [conv_cost(channels, inner, 1, size), conv_cost(inner, inner, 3, size),
-                 conv_cost(inner, channels, 1, size)]
+        convs = [
+            conv_cost(channels, inner, 1, size),
+            conv_cost(inner, inner, 3, size),
+            conv_cost(inner, channels, 1, size),
+        ]
     return {"weights": sum(w for w, _ in convs), "multiply_adds": sum(m for _, m in convs)}
 
 
-def resnet_multiply_adds(depth: int, image_size: int = 224, classes: int = 1000, *,
-                         shortcuts: bool = True) -> int:
+def resnet_multiply_adds(
+    depth: int, image_size: int = 224, classes: int = 1000, *, shortcuts: bool = True
+) -> int:
     """Multiply-adds of one forward pass of ResNet-``depth`` (18, 34, 50, 101 or 152; v1, see
     above) on an ``image_size``×``image_size`` RGB image: conv1 (7×7, stride 2), the four
     stages after a stride-2 max-pool, and the final fully connected layer. ``shortcuts=False``:
@@ -68,10 +84,16 @@ def resnet_multiply_adds(depth: int, image_size: int = 224, classes: int = 1000,
         for block in range(count):
             size_out = size // 2 if stage > 0 and block == 0 else size
             if kind == "basic":
-                total += conv_cost(in_channels, width, 3, size_out)[1] + conv_cost(width, width, 3, size_out)[1]
+                total += (
+                    conv_cost(in_channels, width, 3, size_out)[1]
+                    + conv_cost(width, width, 3, size_out)[1]
+                )
             else:
-                total += (conv_cost(in_channels, width, 1, size_out)[1] + conv_cost(width, width, 3, size_out)[1]
-                          + conv_cost(width, out_channels, 1, size_out)[1])
+                total += (
+                    conv_cost(in_channels, width, 1, size_out)[1]
+                    + conv_cost(width, width, 3, size_out)[1]
+                    + conv_cost(width, out_channels, 1, size_out)[1]
+                )
             if shortcuts and (size_out != size or in_channels != out_channels):
                 total += conv_cost(in_channels, out_channels, 1, size_out)[1]  # projection shortcut
             size, in_channels = size_out, out_channels

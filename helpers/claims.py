@@ -4,6 +4,7 @@
 prints ✔ with the measured numbers when it holds, and raises ``ClaimFailed`` when it does not,
 so the notebook (and CI, which runs every notebook) fails the day the lesson stops being true.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,9 +38,17 @@ def claim(statement: str, holds, **measured) -> None:
     record = os.environ.get(RECORD_VARIABLE)
     if record:
         with open(record, "a", encoding="utf-8") as log:
-            log.write(json.dumps({"statement": statement, "holds": bool(holds),
-                                  "measured": {k: _format(v) for k, v in measured.items()}},
-                                 ensure_ascii=False) + "\n")
+            log.write(
+                json.dumps(
+                    {
+                        "statement": statement,
+                        "holds": bool(holds),
+                        "measured": {k: _format(v) for k, v in measured.items()},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         print(f"{'✔' if holds else '✘'} {statement}{detail}")
         return
     if not bool(holds):

@@ -10,6 +10,7 @@ and slowest, from the request), the median and p95 of that latency, each
 kernel's resident memory (the largest) and the total (Voilà and its kernels), and stops at the
 first N at which a page did not render or p95 exceeded 1 s. Loopback only; every wait is bounded.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,8 +33,12 @@ MAX_STUDENTS = 60
 # notebook (its imports, every cell) decides.
 LOADED = """new MutationObserver((records, observer) => {
   const image = document.querySelector('.widget-image');
-  if (image && image.src && image.src.length > 0) { window.__loaded = performance.now(); observer.disconnect(); }
-}).observe(document, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});"""
+  if (image && image.src && image.src.length > 0) {
+    window.__loaded = performance.now();
+    observer.disconnect();
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true,
+                      attributeFilter: ['src']});"""
 
 # In each page: note when a key goes down in the slider and when the figure's picture changes.
 WATCH = """() => {
@@ -42,8 +47,9 @@ WATCH = """() => {
   new MutationObserver(() => { if (window.__pressed !== null && window.__changed === null)
                                  window.__changed = performance.now(); })
       .observe(image, {attributes: true, attributeFilter: ['src']});
-  document.addEventListener('keydown', () => { if (window.__pressed === null) window.__pressed = performance.now(); },
-                            true);
+  document.addEventListener('keydown', () => {
+    if (window.__pressed === null) window.__pressed = performance.now();
+  }, true);
 }"""
 
 
@@ -68,12 +74,18 @@ def _wait_for_server(url: str, seconds: float) -> None:
 def _kernels(server_pid: int) -> list:
     """The kernel processes Voilà (``server_pid``) has started (psutil processes)."""
     import psutil
-    return [p for p in psutil.Process(server_pid).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+
+    return [
+        p
+        for p in psutil.Process(server_pid).children(recursive=True)
+        if "ipykernel" in " ".join(p.cmdline())
+    ]
 
 
 def _memory(server_pid: int) -> tuple[float, float]:
     """(the largest kernel's resident memory, Voilà's and all its kernels' together), in MB."""
     import psutil
+
     rss = [p.memory_info().rss / 2**20 for p in _kernels(server_pid)]
     total = psutil.Process(server_pid).memory_info().rss / 2**20 + sum(rss)
     return (max(rss) if rss else 0.0), total
@@ -81,42 +93,66 @@ def _memory(server_pid: int) -> tuple[float, float]:
 
 def _percentile(values, q) -> float:
     import numpy as np
+
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def measure(students: list[int], *, preheat: bool = False,
-            log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
+def measure(
+    students: list[int],
+    *,
+    preheat: bool = False,
+    log=lambda message: print(message, file=sys.stderr, flush=True),
+) -> dict:
     """The load test described in the module's docstring, for each class size in ``students``.
     ``preheat``: Voilà runs the notebook in a pool of N kernels before the pages are opened (as a
     lecturer starts it before the class: ``voila --preheat_kernel=True --pool_size=N``), and
     refills the pool only after PREHEAT_REFILL_S, so that the refill does not compete with
     the class."""
     from playwright.sync_api import sync_playwright
+
     from .handouts import CHROMIUM, CHROMIUM_ARGS
+
     if not students or any(not isinstance(n, int) or not 1 <= n <= MAX_STUDENTS for n in students):
-        raise ValueError(f"class sizes must be whole numbers from 1 to {MAX_STUDENTS}; got {students!r}")
+        raise ValueError(
+            f"class sizes must be whole numbers from 1 to {MAX_STUDENTS}; got {students!r}"
+        )
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"the class load test drives Chromium, and there is none at {CHROMIUM} "
-                           "(Debian/Ubuntu: apt-get install chromium)")
+        raise RuntimeError(
+            f"the class load test drives Chromium, and there is none at {CHROMIUM} "
+            "(Debian/Ubuntu: apt-get install chromium)"
+        )
     rows = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for n in sorted(students):
                 log(f"class of {n}: starting Voilà, opening {n} pages …")
-                with _voila(n if preheat else 0, log) as (origin, server_pid):  # a fresh server for each class
+                with _voila(n if preheat else 0, log) as (
+                    origin,
+                    server_pid,
+                ):  # a fresh server for each class
                     row = _one_class(browser, origin, n, server_pid, log)
                 rows.append(row)
-                log(f"class of {n}: {row['rendered']}/{n} rendered, median {row['median_ms']:.0f} ms, "
-                    f"p95 {row['p95_ms']:.0f} ms, largest kernel {row['kernel_rss_mb_max']:.0f} MB, "
-                    f"total {row['total_rss_mb']:.0f} MB")
+                log(
+                    f"class of {n}: {row['rendered']}/{n} rendered, median {row['median_ms']:.0f} "
+                    f"ms, "
+                    f"p95 {row['p95_ms']:.0f} ms, largest kernel {row['kernel_rss_mb_max']:.0f} "
+                    f"MB, "
+                    f"total {row['total_rss_mb']:.0f} MB"
+                )
                 if _failed(row):
                     break
         finally:
             browser.close()
     failed = next((r["students"] for r in rows if _failed(r)), None)
-    return {"class": rows, "first_failing_students": failed, "failing_p95_ms": FAILING_P95_MS,
-            "notebook": NOTEBOOK.name, "cpus": os.cpu_count(), "preheated": preheat}
+    return {
+        "class": rows,
+        "first_failing_students": failed,
+        "failing_p95_ms": FAILING_P95_MS,
+        "notebook": NOTEBOOK.name,
+        "cpus": os.cpu_count(),
+        "preheated": preheat,
+    }
 
 
 PREHEAT_REFILL_S = 600.0
@@ -129,11 +165,30 @@ def _voila(pool: int = 0, log=None):
     many kernels preheated, yielded once they have run the notebook."""
     port = _free_port()
     origin = f"http://127.0.0.1:{port}/"
-    options = ["--preheat_kernel=True", f"--pool_size={pool}",
-               f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_S}"] if pool else []
-    voila = subprocess.Popen([sys.executable, "-m", "voila", str(NOTEBOOK), "--no-browser", f"--port={port}",
-                              "--Voila.ip=127.0.0.1", *options], cwd=ROOT, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    options = (
+        [
+            "--preheat_kernel=True",
+            f"--pool_size={pool}",
+            f"--VoilaKernelManager.fill_delay={PREHEAT_REFILL_S}",
+        ]
+        if pool
+        else []
+    )
+    voila = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(NOTEBOOK),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            *options,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_for_server(origin, 60)
         if pool:
@@ -162,16 +217,24 @@ def _wait_for_idle_kernels(server_pid: int, count: int, deadline: float) -> None
         if quiet_since and time.time() - quiet_since >= 2:
             return
         time.sleep(0.25)
-    raise RuntimeError(f"Voilà's pool of {count} kernels did not finish running the notebook in time")
+    raise RuntimeError(
+        f"Voilà's pool of {count} kernels did not finish running the notebook in time"
+    )
 
 
 def _failed(row: dict) -> bool:
     """A page that did not render or whose picture never changed, or p95 over 1 s."""
-    return row["rendered"] < row["students"] or row["moved"] < row["rendered"] or not row["p95_ms"] <= FAILING_P95_MS
+    return (
+        row["rendered"] < row["students"]
+        or row["moved"] < row["rendered"]
+        or not row["p95_ms"] <= FAILING_P95_MS
+    )
 
 
 def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
-    contexts = [browser.new_context() for _ in range(n)]  # one student each: no shared cache or cookies
+    contexts = [
+        browser.new_context() for _ in range(n)
+    ]  # one student each: no shared cache or cookies
     for context in contexts:
         context.add_init_script(LOADED)
     pages = [context.new_page() for context in contexts]
@@ -182,9 +245,11 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
         rendered = []
         for page in pages:
             try:
-                page.wait_for_function("document.querySelector('.widget-image') && "
-                                       "document.querySelector('.widget-image').src.length > 0",
-                                       timeout=max(1_000, (deadline - time.time()) * 1000))
+                page.wait_for_function(
+                    "document.querySelector('.widget-image') && "
+                    "document.querySelector('.widget-image').src.length > 0",
+                    timeout=max(1_000, (deadline - time.time()) * 1000),
+                )
                 rendered.append(page)
             except Exception:
                 pass
@@ -199,30 +264,47 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
         latencies = []
         for page in rendered:
             try:
-                page.wait_for_function("window.__changed !== null", timeout=max(1_000, (deadline - time.time()) * 1000))
+                page.wait_for_function(
+                    "window.__changed !== null", timeout=max(1_000, (deadline - time.time()) * 1000)
+                )
                 latencies.append(page.evaluate("window.__changed - window.__pressed"))
             except Exception:
                 pass
-        return {"students": n, "rendered": len(rendered), "moved": len(latencies),
-                "median_ms": round(_percentile(latencies, 50), 1), "p95_ms": round(_percentile(latencies, 95), 1),
-                "load_s_median": round(_percentile(loaded, 50), 2), "load_s_max": round(max(loaded, default=math.nan), 2),
-                "kernel_rss_mb_max": round(kernel_max, 1), "total_rss_mb": round(total, 1)}
+        return {
+            "students": n,
+            "rendered": len(rendered),
+            "moved": len(latencies),
+            "median_ms": round(_percentile(latencies, 50), 1),
+            "p95_ms": round(_percentile(latencies, 95), 1),
+            "load_s_median": round(_percentile(loaded, 50), 2),
+            "load_s_max": round(max(loaded, default=math.nan), 2),
+            "kernel_rss_mb_max": round(kernel_max, 1),
+            "total_rss_mb": round(total, 1),
+        }
     finally:
         for context in contexts:
             context.close()
 
 
 def table(report: dict) -> str:
-    lines = [f"{'students':>8} {'rendered':>8} {'load s (median, max)':>21} {'median ms':>10} {'p95 ms':>8} "
-             f"{'kernel MB':>10} {'total MB':>9}"]
+    lines = [
+        f"{'students':>8} {'rendered':>8} {'load s (median, max)':>21} {'median ms':>10} "
+        f"{'p95 ms':>8} "
+        f"{'kernel MB':>10} {'total MB':>9}"
+    ]
     for r in report["class"]:
         load = f"{r['load_s_median']:.1f}, {r['load_s_max']:.1f}"
-        lines.append(f"{r['students']:8d} {r['rendered']:8d} {load:>21} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
-                     f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}")
+        lines.append(
+            f"{r['students']:8d} {r['rendered']:8d} {load:>21} {r['median_ms']:10.0f} "
+            f"{r['p95_ms']:8.0f} "
+            f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}"
+        )
     if report.get("preheated"):
         lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")
     failed = report["first_failing_students"]
-    lines.append(f"first failing class size: {failed if failed else 'none of those tried'} "
-                 f"(a page that did not render, or p95 over {report['failing_p95_ms']:.0f} ms); "
-                 f"{report['cpus']} CPUs, notebook {report['notebook']}")
+    lines.append(
+        f"first failing class size: {failed if failed else 'none of those tried'} "
+        f"(a page that did not render, or p95 over {report['failing_p95_ms']:.0f} ms); "
+        f"{report['cpus']} CPUs, notebook {report['notebook']}"
+    )
     return "\n".join(lines)

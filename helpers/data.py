@@ -2,6 +2,7 @@
 synthetic tasks. Everything comes back as float32/long torch tensors, standardized with the
 training split's statistics only.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -12,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .seeding import generator as random_stream, numpy_generator
+from .seeding import generator as random_stream
+from .seeding import numpy_generator
 from .validation import check_float, check_int
 
 
@@ -36,8 +38,10 @@ class Dataset:
     def __repr__(self):
         shape = "×".join(map(str, self.x_train.shape[1:]))
         target = f"{self.n_classes} classes" if self.n_classes else "a regression target"
-        return (f"Dataset({self.name!r}: {len(self.x_train)} train / {len(self.x_test)} test, "
-                f"inputs {shape}, {target})")
+        return (
+            f"Dataset({self.name!r}: {len(self.x_train)} train / {len(self.x_test)} test, "
+            f"inputs {shape}, {target})"
+        )
 
 
 @lru_cache(maxsize=None)
@@ -52,6 +56,7 @@ def _load_digits():
         table = np.loadtxt(path, delimiter=",", dtype=np.float32)
         return table[:, :-1], table[:, -1].astype(np.int64)
     from sklearn.datasets import load_digits
+
     bunch = load_digits()
     return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
 
@@ -68,12 +73,23 @@ def digits(test_fraction: float = 0.25, seed: int = 0) -> Dataset:
     mean, std = x[train].mean(0), x[train].std(0)
     std[std == 0] = 1.0  # the corner pixels are always blank
     scale = lambda a: torch.from_numpy((a - mean) / std)
-    return Dataset("digits", scale(x[train]), torch.from_numpy(y[train]),
-                   scale(x[test]), torch.from_numpy(y[test]))
+    return Dataset(
+        "digits",
+        scale(x[train]),
+        torch.from_numpy(y[train]),
+        scale(x[test]),
+        torch.from_numpy(y[test]),
+    )
 
 
-def teacher(n_examples: int = 2000, in_features: int = 16, n_classes: int = 4, *,
-            test_fraction: float = 0.25, seed: int = 0) -> Dataset:
+def teacher(
+    n_examples: int = 2000,
+    in_features: int = 16,
+    n_classes: int = 4,
+    *,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+) -> Dataset:
     """A synthetic classification task: Gaussian inputs labelled by a random two-layer tanh
     "teacher" network, so the task is learnable by construction and as large as a demo needs."""
     check_int("n_examples", n_examples, 10)
@@ -96,8 +112,9 @@ def gaussian_batch(batch: int, features: int, seed: int = 0) -> torch.Tensor:
 
 
 def adding_problem(n_sequences: int, length: int, seed: int = 0):
-    """Hochreiter & Schmidhuber's adding problem, in its common modern form: ``x`` is (n, length, 2), a random value in
-    [0, 1] and a 0/1 marker on exactly two positions (one in each half); ``y`` is the sum of the
+    """Hochreiter & Schmidhuber's adding problem, in its common modern form: ``x`` is
+    (n, length, 2), a random value in [0, 1] and a 0/1 marker on exactly two positions (one in
+    each half); ``y`` is the sum of the
     two marked values. Predicting the mean (1.0) gives the baseline mean squared error, 1/6."""
     check_int("n_sequences", n_sequences, 1)
     check_int("length", length, 2)

@@ -3,6 +3,7 @@
 questions (``Exercise.solution``) and are exercised by the tests, so a checker can never drift
 away from its own answer.
 """
+
 from __future__ import annotations
 
 import numbers
@@ -46,9 +47,11 @@ EXERCISES: dict[str, Exercise] = {}
 
 def exercise(key: str, question: str, *, hint: str = "", rel_tolerance: float = 0.02):
     """Decorator: register the reference solution of exercise ``key``."""
+
     def register(solution):
         EXERCISES[key] = Exercise(key, question, solution, hint, rel_tolerance)
         return solution
+
     return register
 
 
@@ -76,7 +79,17 @@ def check(key: str, answer) -> Verdict:
         return Verdict(key, "right", f"Exercise {key}: ✔ right.")
     hint = f" Hint: {exercise_.hint}" if exercise_.hint else ""
     expected = exercise_.solution()
-    kind = ("a number" if isinstance(expected, numbers.Number) else
-            "text" if isinstance(expected, str) else "an array" if np.ndim(expected) else "a value")
-    return Verdict(key, "wrong", f"Exercise {key}: ✘ not yet (expected {kind}, within "
-                                 f"{exercise_.rel_tolerance:.0%}).{hint}")
+    kind = (
+        "a number"
+        if isinstance(expected, numbers.Number)
+        else "text"
+        if isinstance(expected, str)
+        else "an array"
+        if np.ndim(expected)
+        else "a value"
+    )
+    return Verdict(
+        key,
+        "wrong",
+        f"Exercise {key}: ✘ not yet (expected {kind}, within {exercise_.rel_tolerance:.0%}).{hint}",
+    )

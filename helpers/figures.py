@@ -18,6 +18,7 @@ order the figure creates them), the limits it should have, as ``{"xlim": …, "y
 ``None``. Limits that depend on the parameters only hold still while a slider moves the data,
 which lets the live panel reuse the axes' drawing (it is correct without a frame, just slower).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ STATIC_ENV = "HELPERS_STATIC"  # set: show() renders galleries (the handout buil
 
 
 # --- parameters: what a control may take ---------------------------------------------------
+
 
 @dataclass(frozen=True)
 class IntParam:
@@ -150,6 +152,7 @@ def knob(name: str, **changes) -> Param:
 
 # --- the figure definition -----------------------------------------------------------------
 
+
 @dataclass
 class InteractiveFigure:
     name: str
@@ -180,10 +183,17 @@ class InteractiveFigure:
                 raise ValueError(f"figure {self.name!r}, preset {preset!r}: {error}") from None
         self.resolve(**self.expensive)
         for name, values in self.explore.items():
-            if isinstance(self.params.get(name), (ChoiceParam, BoolParam)) or name not in self.params:
-                numeric = [n for n, p in self.params.items() if isinstance(p, (IntParam, FloatParam))]
-                raise ValueError(f"figure {self.name!r} can explore only a numeric parameter "
-                                 f"({', '.join(numeric)}); got {name!r}")
+            if (
+                isinstance(self.params.get(name), (ChoiceParam, BoolParam))
+                or name not in self.params
+            ):
+                numeric = [
+                    n for n, p in self.params.items() if isinstance(p, (IntParam, FloatParam))
+                ]
+                raise ValueError(
+                    f"figure {self.name!r} can explore only a numeric parameter "
+                    f"({', '.join(numeric)}); got {name!r}"
+                )
             if len(values) < 2:
                 raise ValueError(f"figure {self.name!r}: explore {name!r} at two values or more")
             for value in values:
@@ -200,6 +210,7 @@ class InteractiveFigure:
         """Every setting a handout can show: each preset, with each explored parameter at each
         of its values (the others as the preset sets them)."""
         from itertools import product
+
         names = list(self.explore)
         grid = []
         for preset in self.presets:
@@ -215,8 +226,10 @@ class InteractiveFigure:
         """Defaults overridden by ``values``, every value checked against its range."""
         unknown = set(values) - set(self.params)
         if unknown:
-            raise ValueError(f"figure {self.name!r} has no parameter {', '.join(sorted(unknown))}; "
-                             f"its parameters are {', '.join(self.params)}")
+            raise ValueError(
+                f"figure {self.name!r} has no parameter {', '.join(sorted(unknown))}; "
+                f"its parameters are {', '.join(self.params)}"
+            )
         full = {**self.defaults(), **values}
         return {name: self.params[name].check(name, value) for name, value in full.items()}
 
@@ -235,7 +248,9 @@ class InteractiveFigure:
         for name in self.relevant_names(full):
             shown = self.params[name].format(full[name])
             label = self.params[name].label or name
-            parts.append(shown if isinstance(self.params[name], ChoiceParam) else f"{label} {shown}")
+            parts.append(
+                shown if isinstance(self.params[name], ChoiceParam) else f"{label} {shown}"
+            )
         return " · ".join(parts)
 
     def state(self, **values) -> str:
@@ -254,11 +269,15 @@ class InteractiveFigure:
             name, equals, encoded = part.partition("=")
             name = name.strip()
             if not equals:
-                raise ValueError(f"a setting is name=value pairs joined by '&' "
-                                 f"(e.g. {self.state()[:60]}…); got {part!r}")
+                raise ValueError(
+                    f"a setting is name=value pairs joined by '&' "
+                    f"(e.g. {self.state()[:60]}…); got {part!r}"
+                )
             if name not in self.params:
-                raise ValueError(f"figure {self.name!r} has no parameter {name!r}; "
-                                 f"its parameters are {', '.join(self.params)}")
+                raise ValueError(
+                    f"figure {self.name!r} has no parameter {name!r}; "
+                    f"its parameters are {', '.join(self.params)}"
+                )
             values[name] = self.params[name].decode(name, encoded.strip())
         return self.resolve(**values)
 
@@ -289,18 +308,38 @@ class InteractiveFigure:
 FIGURES: dict[str, InteractiveFigure] = {}
 
 
-def interactive_figure(*, notebook: str, params: dict[str, Param], presets: dict[str, dict],
-                       title: str = "", figsize=(10, 4.5), expensive: dict | None = None,
-                       relevant: Callable[[dict], list] | None = None,
-                       frame: Callable[[dict], list] | None = None, name: str | None = None,
-                       explore: dict | None = None):
+def interactive_figure(
+    *,
+    notebook: str,
+    params: dict[str, Param],
+    presets: dict[str, dict],
+    title: str = "",
+    figsize=(10, 4.5),
+    expensive: dict | None = None,
+    relevant: Callable[[dict], list] | None = None,
+    frame: Callable[[dict], list] | None = None,
+    name: str | None = None,
+    explore: dict | None = None,
+):
     """Decorator: register ``draw(fig, **params)`` as an interactive figure."""
+
     def register(draw):
-        figure = InteractiveFigure(name or draw.__name__, notebook, draw, dict(params),
-                                   dict(presets), title, figsize, dict(expensive or {}), relevant, frame,
-                                   dict(explore or {}))
+        figure = InteractiveFigure(
+            name or draw.__name__,
+            notebook,
+            draw,
+            dict(params),
+            dict(presets),
+            title,
+            figsize,
+            dict(expensive or {}),
+            relevant,
+            frame,
+            dict(explore or {}),
+        )
         FIGURES[figure.name] = figure
         return figure
+
     return register
 
 

@@ -22,6 +22,7 @@ repository the package was installed from (editable install), else a cache folde
 user's home. Bounded: past ``max_bytes`` (``$HELPERS_FRAMES_MAX_MB``, default 1024 MB) the
 frames used longest ago are removed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,6 +53,7 @@ def source_hash() -> str:
         import numpy
         import PIL
         import torch
+
         digest = hashlib.sha256(FORMAT_VERSION.encode())
         for name in ("matplotlib", "numpy", "torch", "PIL"):
             module = {"matplotlib": matplotlib, "numpy": numpy, "torch": torch, "PIL": PIL}[name]
@@ -82,6 +84,7 @@ def default_folder() -> Path | None:
 def encode_webp(rgb) -> bytes:
     """An (height, width, 3) uint8 array as lossless WebP (exactly these pixels)."""
     from PIL import Image
+
     buffer = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, method=4, exact=True)
     return buffer.getvalue()
@@ -91,6 +94,7 @@ def decode(data: bytes):
     """A frame (WebP or PNG bytes) as an (height, width, 3) uint8 array."""
     import numpy as np
     from PIL import Image
+
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
 
 
@@ -104,9 +108,13 @@ class FrameStore:
             try:
                 max_bytes = int(float(megabytes) * 2**20) if megabytes else 1024 * 2**20
             except ValueError:
-                raise ValueError(f"{SIZE_VARIABLE} must be a number of megabytes; got {megabytes!r}") from None
+                raise ValueError(
+                    f"{SIZE_VARIABLE} must be a number of megabytes; got {megabytes!r}"
+                ) from None
         if max_bytes <= 0:
-            raise ValueError(f"the frame store's size bound must be positive; got {max_bytes} bytes")
+            raise ValueError(
+                f"the frame store's size bound must be positive; got {max_bytes} bytes"
+            )
         self.max_bytes = max_bytes
         self.hits = self.misses = 0
         self._written_since_trim = 0
@@ -114,8 +122,16 @@ class FrameStore:
     # -- addresses ---------------------------------------------------------------------
     def key(self, figure, values: dict, dpi: int) -> str:
         from .seeding import course_seed
-        text = "\n".join([figure.name, figure.state(**values), f"seed={course_seed()}", f"dpi={dpi}",
-                          source_hash()])
+
+        text = "\n".join(
+            [
+                figure.name,
+                figure.state(**values),
+                f"seed={course_seed()}",
+                f"dpi={dpi}",
+                source_hash(),
+            ]
+        )
         return hashlib.sha256(text.encode()).hexdigest()
 
     def path(self, key: str) -> Path:

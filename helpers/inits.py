@@ -6,6 +6,7 @@ what the variance recursion in the notebooks needs, and fills a weight matrix in
 explicit ``torch.Generator`` so that every figure is reproducible. Wherever an init is accepted,
 a float ``s`` means N(0, s²).
 """
+
 from __future__ import annotations
 
 import math
@@ -35,6 +36,7 @@ def _normal(std_of: Callable[[int, int], float]):
     def fill(weight, generator):
         fan_out, fan_in = weight.shape
         nn.init.normal_(weight, 0.0, std_of(fan_in, fan_out), generator=generator)
+
     return fill
 
 
@@ -44,6 +46,7 @@ def _uniform(std_of: Callable[[int, int], float]):
         fan_out, fan_in = weight.shape
         bound = math.sqrt(3) * std_of(fan_in, fan_out)
         nn.init.uniform_(weight, -bound, bound, generator=generator)
+
     return fill
 
 
@@ -68,12 +71,18 @@ INITS: dict[str, Init] = {
     i.name: i
     for i in [
         Init("small", _small, _normal(_small), r"W \sim \mathcal N(0, 0.01^2)"),
-        Init("standard", _standard, _uniform(_standard),
-             r"W \sim U[-1/\sqrt{n_{in}},\ 1/\sqrt{n_{in}}]"),
-        Init("xavier_uniform", _xavier, _uniform(_xavier),
-             r"W \sim U[\pm\sqrt{6/(n_{in}+n_{out})}]"),
-        Init("xavier_normal", _xavier, _normal(_xavier),
-             r"W \sim \mathcal N(0,\ 2/(n_{in}+n_{out}))"),
+        Init(
+            "standard",
+            _standard,
+            _uniform(_standard),
+            r"W \sim U[-1/\sqrt{n_{in}},\ 1/\sqrt{n_{in}}]",
+        ),
+        Init(
+            "xavier_uniform", _xavier, _uniform(_xavier), r"W \sim U[\pm\sqrt{6/(n_{in}+n_{out})}]"
+        ),
+        Init(
+            "xavier_normal", _xavier, _normal(_xavier), r"W \sim \mathcal N(0,\ 2/(n_{in}+n_{out}))"
+        ),
         Init("he_uniform", _he, _uniform(_he), r"W \sim U[\pm\sqrt{6/n_{in}}]"),
         Init("he_normal", _he, _normal(_he), r"W \sim \mathcal N(0,\ 2/n_{in})"),
         Init("lecun_normal", _lecun, _normal(_lecun), r"W \sim \mathcal N(0,\ 1/n_{in})"),

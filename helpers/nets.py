@@ -13,19 +13,20 @@ Without ``residual`` the same blocks make the plain network of the same depth. E
 is a module of its own, so the probe can hook on it and see both the pre-activation z (its
 input) and the activation a (its output).
 """
+
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
-
-import math
 
 import torch
 from torch import nn
 
 from .activations import get_activation
 from .inits import get_init
-from .seeding import forget_on_reseed, generator as random_stream
+from .seeding import forget_on_reseed
+from .seeding import generator as random_stream
 from .validation import check_choice, check_int
 
 NORMS = {
@@ -51,7 +52,9 @@ class _Branch(nn.Module):
     def _setup_shortcut(self, in_features, width, residual, branch, depth):
         self.residual = residual and in_features == width
         self.branch_scale = 1 / math.sqrt(depth) if branch == "scaled" else 1.0
-        self.gate = nn.Parameter(torch.zeros(())) if branch == "skipinit" and self.residual else None
+        self.gate = (
+            nn.Parameter(torch.zeros(())) if branch == "skipinit" and self.residual else None
+        )
 
     def _add(self, h, f):
         if not self.residual:
@@ -86,7 +89,9 @@ class TwoLayerBlock(_Branch):
     (+x) → φ. ``block="pre"`` (He et al. 2016b): x → norm → φ → Linear → norm → φ → Linear → (+x).
     Without a shortcut either is two plain layers."""
 
-    def __init__(self, in_features, width, activation, norm, residual, order, branch="plain", depth=1):
+    def __init__(
+        self, in_features, width, activation, norm, residual, order, branch="plain", depth=1
+    ):
         super().__init__()
         self.order = order
         self.linear1 = nn.Linear(in_features, width)
@@ -105,9 +110,15 @@ class TwoLayerBlock(_Branch):
 
     def forward(self, h):
         if self.order == "post":
-            f = self._maybe(self.norm2, self.linear2(self.activation1(self._maybe(self.norm1, self.linear1(h)))))
+            f = self._maybe(
+                self.norm2, self.linear2(self.activation1(self._maybe(self.norm1, self.linear1(h))))
+            )
             return self.activation2(self._add(h, f))
-        f = self.linear2(self.activation2(self._maybe(self.norm2, self.linear1(self.activation1(self._maybe(self.norm1, h))))))
+        f = self.linear2(
+            self.activation2(
+                self._maybe(self.norm2, self.linear1(self.activation1(self._maybe(self.norm1, h))))
+            )
+        )
         return self._add(h, f)
 
     def linears(self):
@@ -136,10 +147,20 @@ class MLP(nn.Module):
         return ", ".join(f"{k}={v!r}" for k, v in self.settings.items())
 
 
-def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "xavier_normal", *,
-        in_features: int | None = None, out_features: int | None = None,
-        residual: bool = False, norm: str | None = None, block: str = "single",
-        branch: str = "plain", seed: int = 0) -> MLP:
+def mlp(
+    depth: int,
+    width: int,
+    activation: str = "tanh",
+    init: str | float = "xavier_normal",
+    *,
+    in_features: int | None = None,
+    out_features: int | None = None,
+    residual: bool = False,
+    norm: str | None = None,
+    block: str = "single",
+    branch: str = "plain",
+    seed: int = 0,
+) -> MLP:
     """``depth`` blocks of ``width`` units; biases start at 0.
 
     ``block``: "single" (one weight layer per block: ``depth`` hidden layers), "post" or "pre"
@@ -151,16 +172,28 @@ def mlp(depth: int, width: int, activation: str = "tanh", init: str | float = "x
     the last block is the output; otherwise a final Linear (same init, no activation), not
     counted in ``depth``. ``init`` is a name from ``INITS`` or a float std (N(0, std²)).
     """
-    settings = dict(depth=depth, width=width, activation=activation, init=init,
-                    in_features=in_features, out_features=out_features,
-                    residual=residual, norm=norm, block=block, branch=branch, seed=seed)
+    settings = dict(
+        depth=depth,
+        width=width,
+        activation=activation,
+        init=init,
+        in_features=in_features,
+        out_features=out_features,
+        residual=residual,
+        norm=norm,
+        block=block,
+        branch=branch,
+        seed=seed,
+    )
     return _build(_checked(settings))[0]
 
 
 def _checked(settings: dict) -> dict:
     """``mlp``'s arguments, each checked (ValueError naming what is allowed); returns them."""
     depth, width, activation, init = (settings[k] for k in ("depth", "width", "activation", "init"))
-    in_features, out_features, residual, norm = (settings[k] for k in ("in_features", "out_features", "residual", "norm"))
+    in_features, out_features, residual, norm = (
+        settings[k] for k in ("in_features", "out_features", "residual", "norm")
+    )
     block, branch = settings["block"], settings["branch"]
     check_int("depth", depth, 1)
     check_int("width", width, 1)
@@ -186,14 +219,22 @@ def _checked(settings: dict) -> dict:
 def _build(settings: dict, stream_states: bool = False) -> tuple[MLP, list]:
     """The network ``mlp(**settings)`` describes (``settings`` checked), and with ``stream_states``
     the weight stream's state after each block (index k: after k blocks)."""
-    depth, width, block, branch = settings["depth"], settings["width"], settings["block"], settings["branch"]
+    depth, width, block, branch = (
+        settings["depth"],
+        settings["width"],
+        settings["block"],
+        settings["branch"],
+    )
     activation, norm, residual = settings["activation"], settings["norm"], settings["residual"]
     weight_init = get_init(settings["init"])
     generator = random_stream(settings["seed"], "weights")
     sizes = [settings["in_features"] or width] + [width] * depth
-    hidden = [HiddenLayer(n_in, n_out, activation, norm, residual, branch, depth) if block == "single"
-              else TwoLayerBlock(n_in, n_out, activation, norm, residual, block, branch, depth)
-              for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    hidden = [
+        HiddenLayer(n_in, n_out, activation, norm, residual, branch, depth)
+        if block == "single"
+        else TwoLayerBlock(n_in, n_out, activation, norm, residual, block, branch, depth)
+        for n_in, n_out in zip(sizes[:-1], sizes[1:])
+    ]
     out_features = settings["out_features"]
     readout = nn.Linear(width, out_features) if out_features is not None else None
     # One stream, layer after layer: the first blocks of a deeper network are this network.
@@ -227,9 +268,18 @@ def _forget_deepest() -> None:
     _DEEPEST.clear()
 
 
-def mlp_view(depth: int, width: int, activation: str = "tanh", init: str | float = "xavier_normal", *,
-             in_features: int | None = None, out_features: int | None = None,
-             residual: bool = False, norm: str | None = None, seed: int = 0) -> MLP:
+def mlp_view(
+    depth: int,
+    width: int,
+    activation: str = "tanh",
+    init: str | float = "xavier_normal",
+    *,
+    in_features: int | None = None,
+    out_features: int | None = None,
+    residual: bool = False,
+    norm: str | None = None,
+    seed: int = 0,
+) -> MLP:
     """``mlp(depth, …)`` with exactly its weights, for looking at, not for training: a depth
     slider's probe. ``mlp`` draws the weights block after block from one stream, so the first
     ``depth`` blocks of a deeper network *are* this network's: they are cut from the deepest
@@ -239,9 +289,21 @@ def mlp_view(depth: int, width: int, activation: str = "tanh", init: str | float
     weights) would change them all. Each view starts in training mode with fresh batch-norm
     statistics, as ``mlp``'s network does. Plain single-layer blocks only (a scaled or Fixup
     branch depends on the depth)."""
-    settings = _checked(dict(depth=depth, width=width, activation=activation, init=init,
-                             in_features=in_features, out_features=out_features, residual=residual,
-                             norm=norm, block="single", branch="plain", seed=seed))
+    settings = _checked(
+        dict(
+            depth=depth,
+            width=width,
+            activation=activation,
+            init=init,
+            in_features=in_features,
+            out_features=out_features,
+            residual=residual,
+            norm=norm,
+            block="single",
+            branch="plain",
+            seed=seed,
+        )
+    )
     key = (width, activation, init, in_features, out_features, residual, norm, seed)
     deepest = _DEEPEST.get(key)
     if deepest is None or len(deepest[0].hidden) < depth:
@@ -270,6 +332,7 @@ def mlp_view(depth: int, width: int, activation: str = "tanh", init: str | float
 @dataclass(frozen=True)
 class Layer:
     """One weight layer of a model, as the probe and the training loop see it."""
+
     name: str  # e.g. "hidden.3.linear", "readout"
     weight_module: nn.Module  # the module whose ``weight`` this layer trains (an nn.Linear)
     activation: nn.Module | None  # the activation module after it (None: the readout)
@@ -287,9 +350,15 @@ def layers(model: nn.Module) -> list[Layer]:
     activation module, then the readout. For two-layer blocks and any other model: every
     ``nn.Linear``, with no activation known (``profile`` then finds the activation modules)."""
     if isinstance(model, MLP) and model.single_layer_blocks:
-        found = [Layer(f"hidden.{i}.linear", layer.linear, layer.activation, layer.activation_name)
-                 for i, layer in enumerate(model.hidden)]
+        found = [
+            Layer(f"hidden.{i}.linear", layer.linear, layer.activation, layer.activation_name)
+            for i, layer in enumerate(model.hidden)
+        ]
         if model.readout is not None:
             found.append(Layer("readout", model.readout, None, None))
         return found
-    return [Layer(name, module, None, None) for name, module in model.named_modules() if isinstance(module, nn.Linear)]
+    return [
+        Layer(name, module, None, None)
+        for name, module in model.named_modules()
+        if isinstance(module, nn.Linear)
+    ]

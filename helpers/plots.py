@@ -5,11 +5,11 @@ last layer always the ends of one colour map), from the Okabe-Ito colour-blind-s
 line styles differ too, so that printed handouts read in black and white. Fonts and lines are
 sized for a projector.
 """
+
 from __future__ import annotations
 
 import contextlib
 import math
-
 from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
@@ -23,28 +23,58 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 COLORS = {
     # activations
-    "sigmoid": "#D55E00", "tanh": "#0072B2", "relu": "#009E73", "leaky_relu": "#56B4E9",
-    "elu": "#CC79A7", "gelu": "#000000", "softsign": "#E69F00", "identity": "#999999",
+    "sigmoid": "#D55E00",
+    "tanh": "#0072B2",
+    "relu": "#009E73",
+    "leaky_relu": "#56B4E9",
+    "elu": "#CC79A7",
+    "gelu": "#000000",
+    "softsign": "#E69F00",
+    "identity": "#999999",
     # inits
-    "zeros": "#999999", "small": "#D55E00", "standard": "#E69F00", "xavier_uniform": "#0072B2",
-    "xavier_normal": "#0072B2", "lecun_normal": "#56B4E9", "he_uniform": "#009E73",
-    "he_normal": "#009E73", "orthogonal": "#CC79A7",
+    "zeros": "#999999",
+    "small": "#D55E00",
+    "standard": "#E69F00",
+    "xavier_uniform": "#0072B2",
+    "xavier_normal": "#0072B2",
+    "lecun_normal": "#56B4E9",
+    "he_uniform": "#009E73",
+    "he_normal": "#009E73",
+    "orthogonal": "#CC79A7",
     # roles
-    "measured": "#0072B2", "predicted": "#666666", "diverged": "#A50026",
-    "saturated": "#BBBBBB", "dead": "#444444",
+    "measured": "#0072B2",
+    "predicted": "#666666",
+    "diverged": "#A50026",
+    "saturated": "#BBBBBB",
+    "dead": "#444444",
     # recurrent layers (chapter 06) and clipping rules (chapter 08)
-    "rnn": "#0072B2", "lstm": "#CC79A7", "gru": "#E69F00",
-    "norm clipping": "#009E73", "value clipping": "#D55E00", "unclipped": "#666666",
+    "rnn": "#0072B2",
+    "lstm": "#CC79A7",
+    "gru": "#E69F00",
+    "norm clipping": "#009E73",
+    "value clipping": "#D55E00",
+    "unclipped": "#666666",
 }
 LINESTYLES = ["-", "--", "-.", ":"]
 LAYER_CMAP = "viridis"  # first hidden layer dark, last layer yellow, in every chapter
 
 LECTURE_STYLE = {
-    "figure.dpi": 100, "savefig.dpi": 100, "figure.figsize": (9, 4.5),
-    "font.size": 14, "axes.titlesize": 15, "axes.labelsize": 14, "legend.fontsize": 12,
-    "xtick.labelsize": 12, "ytick.labelsize": 12, "lines.linewidth": 2.5,
-    "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO), "figure.constrained_layout.use": True,
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.figsize": (9, 4.5),
+    "font.size": 14,
+    "axes.titlesize": 15,
+    "axes.labelsize": 14,
+    "legend.fontsize": 12,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "lines.linewidth": 2.5,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+    "figure.constrained_layout.use": True,
     "image.cmap": LAYER_CMAP,
     # Titles sit just above the axes. (With the default, None, matplotlib measures every tick
     # label to dodge decorations our axes do not have: 15 ms of each live redraw.)
@@ -68,7 +98,9 @@ LECTURE_STYLE = {
 
 
 # The style as rcParams stores it (e.g. figsize as a list), to compare with what is in force.
-_LECTURE_STYLE_VALIDATED = {key: mpl.rcsetup._validators[key](value) for key, value in LECTURE_STYLE.items()}
+_LECTURE_STYLE_VALIDATED = {
+    key: mpl.rcsetup._validators[key](value) for key, value in LECTURE_STYLE.items()
+}
 
 
 def apply_style() -> None:
@@ -96,8 +128,9 @@ def layer_colors(depth: int) -> list:
 def new_figure(figsize=None, dpi=None) -> Figure:
     """A figure not owned by pyplot: nothing is shown twice and nothing leaks on redraw."""
     with lecture_style():
-        fig = Figure(figsize=figsize or LECTURE_STYLE["figure.figsize"], dpi=dpi or 100,
-                     layout="constrained")
+        fig = Figure(
+            figsize=figsize or LECTURE_STYLE["figure.figsize"], dpi=dpi or 100, layout="constrained"
+        )
     FigureCanvasAgg(fig)  # one canvas for the figure's life: every redraw draws into it
     return fig
 
@@ -122,7 +155,9 @@ def round_up(value: float) -> float:
     """The smallest of 1, 2, 4, 6, 8 × 10ᵏ at or above ``value`` (> 0): an edge for a frame that
     must hold ``value`` and change only now and then as ``value`` grows."""
     decade = 10.0 ** math.floor(math.log10(value))
-    return next(step * decade for step in (1, 2, 4, 6, 8, 10) if step * decade >= value * (1 - 1e-12))
+    return next(
+        step * decade for step in (1, 2, 4, 6, 8, 10) if step * decade >= value * (1 - 1e-12)
+    )
 
 
 def z_frame(functions, half_width: float) -> dict:
@@ -156,7 +191,7 @@ def _snap_log_limits(ax: Axes) -> None:
     low, high = np.log10(low), np.log10(high)
     step = next((s for s in (1, 2, 3, 5, 10, 20, 50) if high - low <= 6 * s), 100)
     bottom, top = step * np.floor(low / step), step * np.ceil(high / step)
-    ax.set_ylim(10.0 ** bottom, 10.0 ** max(top, bottom + 1))
+    ax.set_ylim(10.0**bottom, 10.0 ** max(top, bottom + 1))
     decade_labels(ax.yaxis)
 
 
@@ -170,7 +205,7 @@ def decade_label(value: float, position=None) -> str:
     if not (np.isfinite(value) and value > 0):
         return ""
     exponent = round(math.log10(value))
-    if not math.isclose(value, 10.0 ** exponent, rel_tol=1e-9):
+    if not math.isclose(value, 10.0**exponent, rel_tol=1e-9):
         return f"{value:g}"
     return "10" + str(exponent).translate(_SUPERSCRIPT)
 
@@ -195,31 +230,70 @@ def heatmap(ax: Axes, values, extent, **imshow) -> None:
     ax.imshow(values, origin="lower", extent=extent, aspect="auto", zorder=HEATMAP_ZORDER, **imshow)
 
 
-def per_layer(ax: Axes, values, *, label=None, color=None, linestyle="-", log=True,
-              ylabel="", marker="o") -> None:
+def per_layer(
+    ax: Axes, values, *, label=None, color=None, linestyle="-", log=True, ylabel="", marker="o"
+) -> None:
     """One statistic per hidden layer (layer 1 = input side), non-finite layers marked ✕."""
-    _series(ax, np.arange(1, len(values) + 1), values, label=label, color=color, linestyle=linestyle,
-            log=log, ylabel=ylabel, marker=marker, xlabel="hidden layer (1 = nearest the input)", where="layer")
+    _series(
+        ax,
+        np.arange(1, len(values) + 1),
+        values,
+        label=label,
+        color=color,
+        linestyle=linestyle,
+        log=log,
+        ylabel=ylabel,
+        marker=marker,
+        xlabel="hidden layer (1 = nearest the input)",
+        where="layer",
+    )
 
 
-def per_lag(ax: Axes, values, *, lags=None, label=None, color=None, linestyle="-", log=True,
-            ylabel="") -> None:
+def per_lag(
+    ax: Axes, values, *, lags=None, label=None, color=None, linestyle="-", log=True, ylabel=""
+) -> None:
     """One statistic per time lag k = T − t (``lags``, by default 0, 1, 2, …: element 0 is the
     last step), for back-propagation through time; non-finite lags marked ✕, as per_layer does."""
-    _series(ax, np.arange(len(values)) if lags is None else np.asarray(lags), values, label=label, color=color, linestyle=linestyle,
-            log=log, ylabel=ylabel, marker=None, xlabel="steps back, k = T − t", where="lag")
+    _series(
+        ax,
+        np.arange(len(values)) if lags is None else np.asarray(lags),
+        values,
+        label=label,
+        color=color,
+        linestyle=linestyle,
+        log=log,
+        ylabel=ylabel,
+        marker=None,
+        xlabel="steps back, k = T − t",
+        where="lag",
+    )
 
 
-def _series(ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, marker, xlabel, where) -> None:
+def _series(
+    ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, marker, xlabel, where
+) -> None:
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values) & ((values > 0) if log else True)
-    ax.plot(layers[finite], values[finite], marker=marker, markersize=4, label=label,
-            color=color, linestyle=linestyle)
+    ax.plot(
+        layers[finite],
+        values[finite],
+        marker=marker,
+        markersize=4,
+        label=label,
+        color=color,
+        linestyle=linestyle,
+    )
     if (~np.isfinite(values)).any():
         bad = layers[~np.isfinite(values)]
         top = np.nanmax(np.where(np.isfinite(values), values, np.nan)) if finite.any() else 1.0
-        ax.plot(bad, np.full(len(bad), top), "x", color=COLORS["diverged"], markersize=10,
-                label="non-finite (overflow)")
+        ax.plot(
+            bad,
+            np.full(len(bad), top),
+            "x",
+            color=COLORS["diverged"],
+            markersize=10,
+            label="non-finite (overflow)",
+        )
     if log:
         if ax.get_yscale() != "log":  # (a second series on the axes: it is already)
             ax.set_yscale("log")
@@ -227,9 +301,19 @@ def _series(ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, m
         if not finite.any() and np.isfinite(values).all():
             # A log axis cannot show 0: say so instead of leaving the panel blank.
             what = label.split(" (")[0] if label else "every value"
-            above = sum(f"in every {where}" in t.get_text() for t in ax.texts)  # one note per series
-            ax.text(0.5, 0.55 - 0.12 * above, f"{what}: 0 in every {where}", ha="center",
-                    va="center", transform=ax.transAxes, color=COLORS["diverged"], fontsize=13)
+            above = sum(
+                f"in every {where}" in t.get_text() for t in ax.texts
+            )  # one note per series
+            ax.text(
+                0.5,
+                0.55 - 0.12 * above,
+                f"{what}: 0 in every {where}",
+                ha="center",
+                va="center",
+                transform=ax.transAxes,
+                color=COLORS["diverged"],
+                fontsize=13,
+            )
     if ylabel:
         ax.set_ylabel(ylabel)
     # layers and steps are whole numbers; five or six labels read from the back of a hall
@@ -237,8 +321,15 @@ def _series(ax: Axes, layers, values, *, label, color, linestyle, log, ylabel, m
     ax.set_xlabel(xlabel)
 
 
-def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], *, bins=60,
-                              value_range=None, xlabel="activation", legend=True) -> None:
+def overlaid_layer_histograms(
+    ax: Axes,
+    values_per_layer: Sequence[np.ndarray],
+    *,
+    bins=60,
+    value_range=None,
+    xlabel="activation",
+    legend=True,
+) -> None:
     """Every layer's normalized histogram as an outline in one panel, coloured first → last
     layer, as Glorot & Bengio draw their Figs. 6 and 7."""
     colors = layer_colors(len(values_per_layer))
@@ -253,9 +344,16 @@ def overlaid_layer_histograms(ax: Axes, values_per_layer: Sequence[np.ndarray], 
             counts, edges = np.histogram(v, bins=bins, range=value_range)
             ax.stairs(counts / len(v), edges, color=colors[i], linewidth=2, label=f"layer {i + 1}")
     if overflowed:  # say where the overflow is instead of silently dropping it
-        ax.text(0.02, 0.95, f"non-finite values in layer{'s' if len(overflowed) > 1 else ''} "
-                f"{', '.join(map(str, overflowed))}", transform=ax.transAxes, va="top",
-                color=COLORS["diverged"], fontsize=12)
+        ax.text(
+            0.02,
+            0.95,
+            f"non-finite values in layer{'s' if len(overflowed) > 1 else ''} "
+            f"{', '.join(map(str, overflowed))}",
+            transform=ax.transAxes,
+            va="top",
+            color=COLORS["diverged"],
+            fontsize=12,
+        )
     if value_range is not None:
         ax.set_xlim(*value_range)  # exactly the histograms' range (no margin rounded outwards)
     ax.set_xlabel(xlabel)
@@ -271,9 +369,18 @@ def mark_diverged(ax: Axes, step: int | None) -> None:
     if step is None:
         return
     ax.axvline(step, color=COLORS["diverged"], linestyle=":", linewidth=2)
-    ax.annotate(f"diverged at step {step}", xy=(step, 0.5), xycoords=("data", "axes fraction"),
-                xytext=(6, 0), textcoords="offset points", ha="left", va="center", rotation=90,
-                color=COLORS["diverged"], fontsize=12)
+    ax.annotate(
+        f"diverged at step {step}",
+        xy=(step, 0.5),
+        xycoords=("data", "axes fraction"),
+        xytext=(6, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+        rotation=90,
+        color=COLORS["diverged"],
+        fontsize=12,
+    )
 
 
 def training_curves(ax: Axes, runs: Mapping[str, object], *, log=False, colors=None) -> None:

@@ -5,10 +5,11 @@ way: ``profile(model, x)`` returns one number per hidden layer (input to output)
 statistic, as numpy arrays, ready to plot on a log axis. Overflow is part of the lesson, so a
 non-finite value is *reported* (``finite``, ``first_nonfinite_layer``), never raised.
 """
+
 from __future__ import annotations
 
-from contextlib import contextmanager
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -16,11 +17,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from . import nets
 from .activations import get_activation
 from .data import gaussian_batch
-from . import nets
 from .nets import MLP, mlp
-from .seeding import forget_on_reseed, generator as random_stream, seeded_cache
+from .seeding import forget_on_reseed, seeded_cache
+from .seeding import generator as random_stream
 from .validation import check_choice
 
 LOSSES = {"cross_entropy": F.cross_entropy, "mse": F.mse_loss}
@@ -29,6 +31,7 @@ LOSSES = {"cross_entropy": F.cross_entropy, "mse": F.mse_loss}
 @dataclass
 class Profile:
     """Per-hidden-layer statistics of one forward/backward pass (index 0 = first hidden layer)."""
+
     activation_mean: np.ndarray
     activation_std: np.ndarray
     saturated_fraction: np.ndarray  # units whose derivative collapsed (|tanh| > 0.97 for tanh);
@@ -58,8 +61,14 @@ class Profile:
 
     def summary(self) -> str:
         if self.finite:
-            return f"finite; grad_std from {self.grad_std[0]:.3g} (layer 1) to {self.grad_std[-1]:.3g} (layer {self.depth})"
-        return f"non-finite values first in the {self.nonfinite_pass} pass at hidden layer {self.first_nonfinite_layer + 1}"
+            return (
+                f"finite; grad_std from {self.grad_std[0]:.3g} (layer 1) to "
+                f"{self.grad_std[-1]:.3g} (layer {self.depth})"
+            )
+        return (
+            f"non-finite values first in the {self.nonfinite_pass} pass at hidden layer "
+            f"{self.first_nonfinite_layer + 1}"
+        )
 
 
 def _hidden_layers(model: nn.Module):
@@ -81,7 +90,9 @@ def _norms(tensors) -> np.ndarray:
     one stacked operation."""
     if tensors and all(t is not None for t in tensors) and len({t.shape for t in tensors}) == 1:
         return torch.linalg.vector_norm(torch.stack(list(tensors)).double(), dim=(1, 2)).numpy()
-    return np.array([float(torch.linalg.vector_norm(t.double())) if t is not None else np.nan for t in tensors])
+    return np.array(
+        [float(torch.linalg.vector_norm(t.double())) if t is not None else np.nan for t in tensors]
+    )
 
 
 def _per_layer(t: np.ndarray) -> np.ndarray:
@@ -92,8 +103,10 @@ def _forward_statistics(z: np.ndarray, a: np.ndarray, activation: str | None) ->
     """Per-layer statistics of the forward pass from stacked (layers, batch, units) arrays of
     pre-activations z and activations a, accumulated in float64."""
     with np.errstate(all="ignore"):
-        stats = dict(activation_mean=_per_layer(a).mean(axis=1, dtype=np.float64),
-                     activation_std=_per_layer(a).std(axis=1, dtype=np.float64))
+        stats = dict(
+            activation_mean=_per_layer(a).mean(axis=1, dtype=np.float64),
+            activation_std=_per_layer(a).std(axis=1, dtype=np.float64),
+        )
         if activation is None:
             stats["saturated_fraction"] = stats["dead_fraction"] = np.full(len(z), np.nan)
             return stats
@@ -119,14 +132,21 @@ def _layer_groups(z, names) -> list[tuple[slice, str | None]]:
 
 
 def _all_forward_statistics(z, a, names) -> dict:
-    parts = [_forward_statistics(np.stack(z[run]), np.stack(a[run]), name) for run, name in _layer_groups(z, names)]
+    parts = [
+        _forward_statistics(np.stack(z[run]), np.stack(a[run]), name)
+        for run, name in _layer_groups(z, names)
+    ]
     return {key: np.concatenate([part[key] for part in parts]) for key in FORWARD_STATISTICS}
 
 
 def _gradient_std(z, dz, names) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return np.concatenate([_per_layer(np.stack(dz[run])).std(axis=1, dtype=np.float64)
-                               for run, _ in _layer_groups(z, names)])
+        return np.concatenate(
+            [
+                _per_layer(np.stack(dz[run])).std(axis=1, dtype=np.float64)
+                for run, _ in _layer_groups(z, names)
+            ]
+        )
 
 
 @contextmanager
@@ -138,16 +158,20 @@ def _recording(layers, retain_grad: bool = False):
     handles = []
     for i, (linear, act_module, _) in enumerate(layers):
         if act_module is not None:
+
             def hook(module, inputs, output, i=i):
                 pre[i], post[i] = inputs[0], output
                 if retain_grad:
                     inputs[0].retain_grad()
+
             handles.append(act_module.register_forward_hook(hook))
         else:
+
             def hook(module, inputs, output, i=i):
                 pre[i] = post[i] = output
                 if retain_grad:
                     output.retain_grad()
+
             handles.append(linear.register_forward_hook(hook))
     try:
         yield pre, post
@@ -188,11 +212,15 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
         return _profile_any_model(model, x, y, loss, seed)
     layers = _hidden_layers(model)
     if not layers:
-        raise ValueError("profile needs a model with at least one nn.Linear layer (e.g. from helpers.mlp)")
+        raise ValueError(
+            "profile needs a model with at least one nn.Linear layer (e.g. from helpers.mlp)"
+        )
     x = torch.as_tensor(x, dtype=torch.float32)
     expected = layers[0][0].in_features
     if x.ndim != 2 or x.shape[1] != expected:
-        raise ValueError(f"x must have shape (batch, {expected}) to match the model; got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (batch, {expected}) to match the model; got {tuple(x.shape)}"
+        )
     loss = _loss_function(loss)
 
     model.zero_grad(set_to_none=True)
@@ -200,11 +228,17 @@ def profile(model: nn.Module, x, y=None, *, loss=None, seed: int = 0) -> Profile
         loss_value = _backward(model(x), y, loss, seed)
 
     # Zero-copy float32 views; every reduction below accumulates in float64.
-    return _summarise([p.detach().numpy() for p in pre], [p.detach().numpy() for p in post],
-                      [p.grad.numpy() if p.grad is not None else np.full(p.shape, np.nan, dtype=np.float32)
-                       for p in pre],
-                      [name for _, _, name in layers], [linear.weight.grad for linear, _, _ in layers],
-                      loss_value)
+    return _summarise(
+        [p.detach().numpy() for p in pre],
+        [p.detach().numpy() for p in post],
+        [
+            p.grad.numpy() if p.grad is not None else np.full(p.shape, np.nan, dtype=np.float32)
+            for p in pre
+        ],
+        [name for _, _, name in layers],
+        [linear.weight.grad for linear, _, _ in layers],
+        loss_value,
+    )
 
 
 def _loss_function(loss):
@@ -228,8 +262,11 @@ def _backward(out: torch.Tensor, y, loss, seed: int) -> float | None:
 def _summarise(z, a, dz, names, weight_grads, loss_value, forward: dict | None = None) -> Profile:
     """The Profile of one pass from its per-layer arrays (lists, input side first).
     ``forward``: the forward statistics, when they are known already (the cached probe)."""
-    stats = {**(forward or _all_forward_statistics(z, a, names)), "grad_std": _gradient_std(z, dz, names),
-             "weight_grad_norm": None if weight_grads is None else _norms(weight_grads)}
+    stats = {
+        **(forward or _all_forward_statistics(z, a, names)),
+        "grad_std": _gradient_std(z, dz, names),
+        "weight_grad_norm": None if weight_grads is None else _norms(weight_grads),
+    }
     return _with_finiteness(stats, loss_value, z, a, dz)
 
 
@@ -240,26 +277,63 @@ def _with_finiteness(stats: dict, loss_value, z, a, dz, **extra) -> Profile:
     bad_forward = _first_nonfinite(stats["activation_std"], range(n))
     # Backward, gradients overflow from the output towards the input: the first bad one met
     # by back-propagation is the highest-index layer.
-    bad_backward = None if bad_forward is not None else _first_nonfinite(stats["grad_std"], reversed(range(n)))
+    bad_backward = (
+        None if bad_forward is not None else _first_nonfinite(stats["grad_std"], reversed(range(n)))
+    )
     first_bad = bad_forward if bad_forward is not None else bad_backward
     finite = first_bad is None and (loss_value is None or np.isfinite(loss_value))
-    return Profile(**stats, finite=finite, first_nonfinite_layer=first_bad,
-                   nonfinite_pass=("forward" if bad_forward is not None else
-                                   "backward" if bad_backward is not None else None),
-                   loss=loss_value, activations=a, pre_activations=z, pre_activation_grads=dz, **extra)
+    return Profile(
+        **stats,
+        finite=finite,
+        first_nonfinite_layer=first_bad,
+        nonfinite_pass=(
+            "forward"
+            if bad_forward is not None
+            else "backward"
+            if bad_backward is not None
+            else None
+        ),
+        loss=loss_value,
+        activations=a,
+        pre_activations=z,
+        pre_activation_grads=dz,
+        **extra,
+    )
 
 
 # Elementwise activation modules: each call of one is a layer of a model that is not an mlp.
-ACTIVATION_MODULES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
-                      nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Softsign, nn.Softplus, nn.Hardtanh,
-                      nn.Hardswish, nn.Hardsigmoid, nn.LogSigmoid, nn.Tanhshrink, nn.Softshrink,
-                      nn.Hardshrink, nn.Threshold)
+ACTIVATION_MODULES = (
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.RReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Softsign,
+    nn.Softplus,
+    nn.Hardtanh,
+    nn.Hardswish,
+    nn.Hardsigmoid,
+    nn.LogSigmoid,
+    nn.Tanhshrink,
+    nn.Softshrink,
+    nn.Hardshrink,
+    nn.Threshold,
+)
 WEIGHT_MODULES = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 def course_activation_name(module: nn.Module) -> str | None:
     """The name in ACTIVATIONS of an activation module, where the course defines it exactly."""
     from .activations import LEAKY_SLOPE
+
     if isinstance(module, nn.LeakyReLU):
         return "leaky_relu" if module.negative_slope == LEAKY_SLOPE else None
     if isinstance(module, nn.ELU):
@@ -272,12 +346,19 @@ def course_activation_name(module: nn.Module) -> str | None:
 
 def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
     from .activations import SATURATION_RATIO
-    activations = [(name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATION_MODULES)]
+
+    activations = [
+        (name, m) for name, m in model.named_modules() if isinstance(m, ACTIVATION_MODULES)
+    ]
     if not activations:
         raise ValueError(
-            f"profile looks for activation modules (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, nn.SiLU, … "
-            f"or a model from helpers.mlp) and found none in this {type(model).__name__}: write the "
-            f"activations as modules (nn.ReLU()) rather than functions (F.relu) so that the probe can see them")
+            f"profile looks for activation modules (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.GELU, "
+            f"nn.SiLU, … "
+            f"or a model from helpers.mlp) and found none in this {type(model).__name__}: write "
+            f"the "
+            f"activations as modules (nn.ReLU()) rather than functions (F.relu) so that the probe "
+            f"can see them"
+        )
     x = torch.as_tensor(x, dtype=torch.float32)
     loss = _loss_function(loss)
     calls, last_weight, handles, inplace = [], [None], [], []
@@ -297,7 +378,9 @@ def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
             module.inplace = False
             inplace.append(module)
         handles.append(module.register_forward_hook(on_activation))
-    handles += [m.register_forward_hook(on_weight) for m in model.modules() if isinstance(m, WEIGHT_MODULES)]
+    handles += [
+        m.register_forward_hook(on_weight) for m in model.modules() if isinstance(m, WEIGHT_MODULES)
+    ]
     model.zero_grad(set_to_none=True)
     try:
         with np.errstate(all="ignore"):
@@ -305,7 +388,9 @@ def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
                 # a detached view: the caller's tensor is left as it was
                 out = model(x.detach().requires_grad_())
             except RuntimeError as error:
-                raise ValueError(f"the model could not run on x of shape {tuple(x.shape)}: {error}") from None
+                raise ValueError(
+                    f"the model could not run on x of shape {tuple(x.shape)}: {error}"
+                ) from None
             loss_value = _backward(out, y, loss, seed)
     finally:
         for handle in handles:
@@ -342,23 +427,47 @@ def _profile_any_model(model: nn.Module, x, y, loss, seed) -> Profile:
             else:
                 saturated.append(np.ma.masked)
             per_channel = z_np.ndim >= 3  # (batch, channels, positions…)
-            channel_a.append(np.moveaxis(a_np, 1, 0).reshape(a_np.shape[1], -1).std(axis=1, dtype=np.float64)
-                             if per_channel else None)
-            channel_dz.append(np.moveaxis(dz_np, 1, 0).reshape(dz_np.shape[1], -1).std(axis=1, dtype=np.float64)
-                              if per_channel else None)
+            channel_a.append(
+                np.moveaxis(a_np, 1, 0).reshape(a_np.shape[1], -1).std(axis=1, dtype=np.float64)
+                if per_channel
+                else None
+            )
+            channel_dz.append(
+                np.moveaxis(dz_np, 1, 0).reshape(dz_np.shape[1], -1).std(axis=1, dtype=np.float64)
+                if per_channel
+                else None
+            )
         z_list.append(z_np), a_list.append(a_np), dz_list.append(dz_np)
         weight_grads.append(weight_module.weight.grad if weight_module is not None else None)
-    stats = dict(activation_mean=np.array(means), activation_std=np.array(stds),
-                 saturated_fraction=np.ma.array([0.0 if v is np.ma.masked else v for v in saturated],
-                                                mask=[v is np.ma.masked for v in saturated]),
-                 dead_fraction=np.array(dead), grad_std=np.array(grad_stds),
-                 weight_grad_norm=np.array([float(torch.linalg.vector_norm(g.double())) if g is not None else np.nan
-                                            for g in weight_grads]))
+    stats = dict(
+        activation_mean=np.array(means),
+        activation_std=np.array(stds),
+        saturated_fraction=np.ma.array(
+            [0.0 if v is np.ma.masked else v for v in saturated],
+            mask=[v is np.ma.masked for v in saturated],
+        ),
+        dead_fraction=np.array(dead),
+        grad_std=np.array(grad_stds),
+        weight_grad_norm=np.array(
+            [
+                float(torch.linalg.vector_norm(g.double())) if g is not None else np.nan
+                for g in weight_grads
+            ]
+        ),
+    )
     if not stats["saturated_fraction"].mask.any():
         stats["saturated_fraction"] = stats["saturated_fraction"].data
-    return _with_finiteness(stats, loss_value, z_list, a_list, dz_list, layer_names=layer_names,
-                            activation_names=activation_names, channel_activation_std=channel_a,
-                            channel_grad_std=channel_dz)
+    return _with_finiteness(
+        stats,
+        loss_value,
+        z_list,
+        a_list,
+        dz_list,
+        layer_names=layer_names,
+        activation_names=activation_names,
+        channel_activation_std=channel_a,
+        channel_grad_std=channel_dz,
+    )
 
 
 # A fresh network is built this many layers at a time and shared by every shallower probe.
@@ -371,6 +480,7 @@ class _ForwardPass:
     activation a kept with the autograd graph, so that back-propagation can start from any
     layer (retain_graph) as often as a slider asks; and its forward statistics, which do not
     depend on where back-propagation starts."""
+
     layers: list
     pre: list[torch.Tensor]
     post: list[torch.Tensor]
@@ -433,12 +543,17 @@ class FreshNetworkCache:
         return self.forward.get_or_make((built, *setting), lambda: _build_forward(built, *setting))
 
 
-def _build_forward(depth: int, width: int, activation: str, init: str | float, batch: int, seed: int) -> _ForwardPass:
+def _build_forward(
+    depth: int, width: int, activation: str, init: str | float, batch: int, seed: int
+) -> _ForwardPass:
     net = mlp(depth, width, activation, init, seed=seed)
     layers = _hidden_layers(net)
     with _recording(layers) as (pre, post), np.errstate(all="ignore"):
         net(gaussian_batch(batch, width, seed=seed))
-    z, a = _read_only([t.detach().numpy() for t in pre]), _read_only([t.detach().numpy() for t in post])
+    z, a = (
+        _read_only([t.detach().numpy() for t in pre]),
+        _read_only([t.detach().numpy() for t in post]),
+    )
     names = [name for _, _, name in layers]
     statistics = _all_forward_statistics(z, a, names)
     _read_only(statistics.values())
@@ -454,8 +569,15 @@ def clear_caches() -> None:
     FRESH_NETWORKS.clear()
 
 
-def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float,
-                      batch: int = 128, seed: int = 0, weight_gradients: bool = True) -> Profile:
+def profile_fresh_mlp(
+    depth: int,
+    width: int,
+    activation: str,
+    init: str | float,
+    batch: int = 128,
+    seed: int = 0,
+    weight_gradients: bool = True,
+) -> Profile:
     """``profile`` of a freshly built ``mlp(depth, width, activation, init, seed=seed)`` on a
     standard-normal probe batch of ``batch`` examples: what every per-layer figure shows.
 
@@ -470,7 +592,8 @@ def profile_fresh_mlp(depth: int, width: int, activation: str, init: str | float
     back-propagation, for figures that draw only the gradients dL/dz."""
     key = (depth, width, activation, init, batch, seed, weight_gradients)
     cached = FRESH_NETWORKS.profiles.get_or_make(
-        key, lambda: _profile_fresh(depth, width, activation, init, batch, seed, weight_gradients))
+        key, lambda: _profile_fresh(depth, width, activation, init, batch, seed, weight_gradients)
+    )
     return replace(cached)  # the caller's own Profile object, sharing the read-only arrays
 
 
@@ -479,11 +602,21 @@ def _profile_fresh(depth, width, activation, init, batch, seed, weight_gradients
     layers, pre, post = forward.layers[:depth], forward.pre[:depth], forward.post[:depth]
     weights = [linear.weight for linear, _, _ in layers] if weight_gradients else []
     with np.errstate(all="ignore"):
-        grads = torch.autograd.grad(post[-1], pre + weights, grad_outputs=_seed_gradient(post[-1].shape, seed),
-                                    retain_graph=True)
-    result = _summarise(forward.z[:depth], forward.a[:depth], _read_only([g.numpy() for g in grads[:depth]]),
-                        [name for _, _, name in layers], grads[depth:] if weight_gradients else None, None,
-                        forward={key: value[:depth] for key, value in forward.statistics.items()})
+        grads = torch.autograd.grad(
+            post[-1],
+            pre + weights,
+            grad_outputs=_seed_gradient(post[-1].shape, seed),
+            retain_graph=True,
+        )
+    result = _summarise(
+        forward.z[:depth],
+        forward.a[:depth],
+        _read_only([g.numpy() for g in grads[:depth]]),
+        [name for _, _, name in layers],
+        grads[depth:] if weight_gradients else None,
+        None,
+        forward={key: value[:depth] for key, value in forward.statistics.items()},
+    )
     _read_only([result.grad_std] + ([result.weight_grad_norm] if weight_gradients else []))
     return result
 
@@ -493,6 +626,7 @@ class StreamProfile:
     """The residual stream of an ``mlp``: the signal h_l between blocks (h_0 the input, h_L the
     last block's output) and the gradient ∂L/∂h_l flowing back along it. Each entry is a root
     mean square over the batch and the units, index 0 = the input."""
+
     signal_rms: np.ndarray  # rms of h_l, l = 0..depth
     gradient_rms: np.ndarray  # rms of ∂L/∂h_l, l = 0..depth
     signals: list[np.ndarray] = field(default_factory=list, repr=False)  # h_l itself (float64)
@@ -508,7 +642,9 @@ def stream_profile(model: MLP, x, y=None, *, loss=None, seed: int = 0) -> Stream
     measures inside the blocks, at each activation.) ``y``, ``loss`` and ``seed`` as in
     ``profile``; the readout, if any, is applied after the last block."""
     if not isinstance(model, MLP):
-        raise ValueError(f"stream_profile needs a model from helpers.mlp; got {type(model).__name__}")
+        raise ValueError(
+            f"stream_profile needs a model from helpers.mlp; got {type(model).__name__}"
+        )
     x = torch.as_tensor(x, dtype=torch.float32)
     stream = [x.clone().requires_grad_(True)]
     with np.errstate(all="ignore"):
@@ -520,6 +656,13 @@ def stream_profile(model: MLP, x, y=None, *, loss=None, seed: int = 0) -> Stream
         _backward(out, y, _loss_function(loss), seed)
 
     def rms(tensors):
-        return np.array([float(torch.sqrt(torch.mean(t.detach().double() ** 2))) if t is not None else np.nan
-                         for t in tensors])
-    return StreamProfile(rms(stream), rms([h.grad for h in stream]), [h.detach().double().numpy() for h in stream])
+        return np.array(
+            [
+                float(torch.sqrt(torch.mean(t.detach().double() ** 2))) if t is not None else np.nan
+                for t in tensors
+            ]
+        )
+
+    return StreamProfile(
+        rms(stream), rms([h.grad for h in stream]), [h.detach().double().numpy() for h in stream]
+    )

@@ -8,6 +8,7 @@ the final hidden state h_T depends on what happened k steps earlier, either on t
 product of Jacobians Pascanu et al. 2013 bound). Measurements run in float64, so that a
 gradient of 1e-60 is reported as such instead of underflowing to zero.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,13 +22,21 @@ from .seeding import generator as random_stream
 from .validation import check_choice, check_float, check_int
 
 KINDS = ("rnn", "lstm", "gru")
-MAX_PROBE_ENTRIES = 20_000_000  # about 1 GB of float64 states and gradients in recurrent_gradient_norms
+MAX_PROBE_ENTRIES = (
+    20_000_000  # about 1 GB of float64 states and gradients in recurrent_gradient_norms
+)
 _MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
-def recurrent_core(kind: str, *, input_size: int = 1, hidden_size: int = 32,
-                   recurrent_scale: float = 1.0, forget_bias: float | None = None,
-                   seed: int = 0) -> nn.RNNBase:
+def recurrent_core(
+    kind: str,
+    *,
+    input_size: int = 1,
+    hidden_size: int = 32,
+    recurrent_scale: float = 1.0,
+    forget_bias: float | None = None,
+    seed: int = 0,
+) -> nn.RNNBase:
     """One recurrent layer from torch (``batch_first``), built with PyTorch's default
     initialisation (every weight and bias U(−1/√H, 1/√H)) drawn from the course's seeded stream,
     except:
@@ -42,24 +51,31 @@ def recurrent_core(kind: str, *, input_size: int = 1, hidden_size: int = 32,
     check_int("hidden_size", hidden_size, 1, 1024)
     scale = check_float("recurrent_scale", recurrent_scale, 0.0, 100.0, low_inclusive=False)
     if kind != "rnn" and scale != 1.0:
-        raise ValueError(f"recurrent_scale applies to kind 'rnn' only (an orthogonal recurrent matrix "
-                         f"times the scale); got recurrent_scale={recurrent_scale!r} with kind {kind!r}")
+        raise ValueError(
+            f"recurrent_scale applies to kind 'rnn' only (an orthogonal recurrent matrix "
+            f"times the scale); got recurrent_scale={recurrent_scale!r} with kind {kind!r}"
+        )
     if forget_bias is not None:
         if kind != "lstm":
-            raise ValueError(f"forget_bias applies to kind 'lstm' only; got forget_bias={forget_bias!r} with kind {kind!r}")
+            raise ValueError(
+                f"forget_bias applies to kind 'lstm' only; got forget_bias={forget_bias!r} with "
+                f"kind {kind!r}"
+            )
         forget_bias = check_float("forget_bias", forget_bias, -20.0, 20.0)
     check_int("seed", seed, 0)
 
     core = _MODULES[kind](input_size, hidden_size, batch_first=True)
     g = random_stream(seed, "weights")
-    bound = hidden_size ** -0.5
+    bound = hidden_size**-0.5
     with torch.no_grad():
         for parameter in core.parameters():  # torch's default init, from our stream
             parameter.copy_(torch.rand(parameter.shape, generator=g) * 2 * bound - bound)
         if kind == "rnn":
             nn.init.orthogonal_(core.weight_hh_l0, gain=scale, generator=g)  # Haar-random, × λ₁
         if forget_bias is not None:
-            gate = slice(hidden_size, 2 * hidden_size)  # torch's gate order: input, forget, cell, output
+            gate = slice(
+                hidden_size, 2 * hidden_size
+            )  # torch's gate order: input, forget, cell, output
             core.bias_ih_l0[gate] = forget_bias
             core.bias_hh_l0[gate] = 0.0
     return core
@@ -82,16 +98,28 @@ class SequenceRegressor(nn.Module):
         return self.readout(states[:, -1]).squeeze(-1)
 
 
-def sequence_model(kind: str, *, input_size: int = 2, hidden_size: int = 16,
-                   recurrent_scale: float = 1.0, forget_bias: float | None = None,
-                   seed: int = 0) -> SequenceRegressor:
+def sequence_model(
+    kind: str,
+    *,
+    input_size: int = 2,
+    hidden_size: int = 16,
+    recurrent_scale: float = 1.0,
+    forget_bias: float | None = None,
+    seed: int = 0,
+) -> SequenceRegressor:
     """``recurrent_core`` plus a linear readout, for a regression target such as the adding
     problem (input size 2: the value and the marker)."""
-    core = recurrent_core(kind, input_size=input_size, hidden_size=hidden_size,
-                          recurrent_scale=recurrent_scale, forget_bias=forget_bias, seed=seed)
+    core = recurrent_core(
+        kind,
+        input_size=input_size,
+        hidden_size=hidden_size,
+        recurrent_scale=recurrent_scale,
+        forget_bias=forget_bias,
+        seed=seed,
+    )
     model = SequenceRegressor(core)
     g = random_stream(seed, "readout")
-    bound = hidden_size ** -0.5
+    bound = hidden_size**-0.5
     with torch.no_grad():
         for parameter in model.readout.parameters():
             parameter.copy_(torch.rand(parameter.shape, generator=g) * 2 * bound - bound)
@@ -100,18 +128,29 @@ def sequence_model(kind: str, *, input_size: int = 2, hidden_size: int = 16,
 
 def _core_of(model) -> nn.RNNBase:
     core = model.core if isinstance(model, SequenceRegressor) else model
-    if not isinstance(core, (nn.RNN, nn.LSTM, nn.GRU)) or core.num_layers != 1 or core.bidirectional or not core.batch_first:
-        raise ValueError("model must be a one-layer, one-directional, batch_first nn.RNN, nn.LSTM or nn.GRU "
-                         f"(or a SequenceRegressor around one); got {type(model).__name__}")
+    if (
+        not isinstance(core, (nn.RNN, nn.LSTM, nn.GRU))
+        or core.num_layers != 1
+        or core.bidirectional
+        or not core.batch_first
+    ):
+        raise ValueError(
+            "model must be a one-layer, one-directional, batch_first nn.RNN, nn.LSTM or nn.GRU "
+            f"(or a SequenceRegressor around one); got {type(model).__name__}"
+        )
     return core
 
 
 def _nonfinite_warning(values: np.ndarray, what: str) -> np.ndarray:
     bad = ~np.isfinite(values)
     if bad.any():
-        warnings.warn(f"{what} is not finite at lags {np.flatnonzero(bad)[:5].tolist()}"
-                      f"{' …' if bad.sum() > 5 else ''}: the back-propagated gradient overflowed, or the "
-                      "ratio is 0/0 (no sensitivity at all at lag 0)", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"{what} is not finite at lags {np.flatnonzero(bad)[:5].tolist()}"
+            f"{' …' if bad.sum() > 5 else ''}: the back-propagated gradient overflowed, or the "
+            "ratio is 0/0 (no sensitivity at all at lag 0)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return values
 
 
@@ -125,14 +164,18 @@ def input_sensitivity(model, x: torch.Tensor, *, normalize: bool = True) -> np.n
     hidden unit, and copy j back-propagates unit j of h_T."""
     core = copy.deepcopy(_core_of(model)).double()
     if x.ndim != 3 or x.shape[2] != core.input_size:
-        raise ValueError(f"x must have shape (batch, steps, {core.input_size}); got {tuple(x.shape)}")
+        raise ValueError(
+            f"x must have shape (batch, steps, {core.input_size}); got {tuple(x.shape)}"
+        )
     batch, steps, _ = x.shape
     hidden = core.hidden_size
     repeated = x.double().repeat(hidden, 1, 1).requires_grad_(True)
     states, _ = core(repeated)
     selector = torch.eye(hidden, dtype=torch.float64).repeat_interleave(batch, dim=0)
-    gradient, = torch.autograd.grad(states[:, -1], repeated, selector)
-    norms = gradient.reshape(hidden, batch, steps, -1).pow(2).sum(dim=(0, 3)).sqrt()  # (batch, steps)
+    (gradient,) = torch.autograd.grad(states[:, -1], repeated, selector)
+    norms = (
+        gradient.reshape(hidden, batch, steps, -1).pow(2).sum(dim=(0, 3)).sqrt()
+    )  # (batch, steps)
     by_lag = norms.mean(dim=0).flip(0).numpy()  # element k: lag k
     if normalize:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -140,9 +183,16 @@ def input_sensitivity(model, x: torch.Tensor, *, normalize: bool = True) -> np.n
     return _nonfinite_warning(by_lag, "the input sensitivity")
 
 
-def recurrent_gradient_norms(kind: str, *, hidden_size: int = 32, steps: int = 100,
-                             recurrent_scale: float = 1.0, forget_bias: float | None = None,
-                             batch_size: int = 16, seed: int = 0) -> np.ndarray:
+def recurrent_gradient_norms(
+    kind: str,
+    *,
+    hidden_size: int = 32,
+    steps: int = 100,
+    recurrent_scale: float = 1.0,
+    forget_bias: float | None = None,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> np.ndarray:
     """How far back a fresh recurrent layer's gradient reaches: ``input_sensitivity`` of
     ``recurrent_core(kind, input_size=1, …)`` on a batch of ``batch_size`` random sequences
     x_t ~ N(0, 1) of length ``steps``, from a zero initial state. Element k is the ratio of
@@ -153,10 +203,18 @@ def recurrent_gradient_norms(kind: str, *, hidden_size: int = 32, steps: int = 1
     check_int("hidden_size", hidden_size, 1, 1024)
     # The measurement holds hidden_size copies of the batch through every step, in float64.
     if hidden_size * batch_size * steps > MAX_PROBE_ENTRIES:
-        raise ValueError(f"hidden_size × batch_size × steps must be at most {MAX_PROBE_ENTRIES:,} (the "
-                         f"measurement's memory); got {hidden_size} × {batch_size} × {steps}")
-    core = recurrent_core(kind, input_size=1, hidden_size=hidden_size, recurrent_scale=recurrent_scale,
-                          forget_bias=forget_bias, seed=seed)
+        raise ValueError(
+            f"hidden_size × batch_size × steps must be at most {MAX_PROBE_ENTRIES:,} (the "
+            f"measurement's memory); got {hidden_size} × {batch_size} × {steps}"
+        )
+    core = recurrent_core(
+        kind,
+        input_size=1,
+        hidden_size=hidden_size,
+        recurrent_scale=recurrent_scale,
+        forget_bias=forget_bias,
+        seed=seed,
+    )
     x = torch.randn(batch_size, steps, 1, generator=random_stream(seed, "probe"))
     return input_sensitivity(core, x)
 
@@ -181,8 +239,10 @@ def hidden_jacobian_norms(model, x: torch.Tensor, *, every: int = 1) -> np.ndarr
     elif isinstance(core, nn.LSTM):
         step_jacobian = _lstm_step_jacobians(core, x.double())
     else:
-        raise ValueError("hidden_jacobian_norms measures a tanh nn.RNN or an nn.LSTM; for a GRU "
-                         "(or a ReLU RNN) use input_sensitivity")
+        raise ValueError(
+            "hidden_jacobian_norms measures a tanh nn.RNN or an nn.LSTM; for a GRU "
+            "(or a ReLU RNN) use input_sensitivity"
+        )
     steps = x.shape[1]
     product = None
     kept = []
@@ -205,6 +265,7 @@ def _rnn_step_jacobians(core: nn.RNN, x: torch.Tensor):
         if t == steps:
             return torch.eye(hidden, dtype=torch.float64).expand(batch, hidden, hidden)
         return (1 - states[:, t] ** 2).unsqueeze(-1) * weight  # h[t] = tanh(… + W h[t−1])
+
     return jacobian
 
 
@@ -218,8 +279,12 @@ def _lstm_step_jacobians(core: nn.LSTM, x: torch.Tensor):
     with torch.no_grad():
         states, _ = core(x)
         previous = torch.cat([torch.zeros_like(states[:, :1]), states[:, :-1]], dim=1)
-        pre = (x @ core.weight_ih_l0.T + core.bias_ih_l0 + previous @ core.weight_hh_l0.T
-               + core.bias_hh_l0)
+        pre = (
+            x @ core.weight_ih_l0.T
+            + core.bias_ih_l0
+            + previous @ core.weight_hh_l0.T
+            + core.bias_hh_l0
+        )
         i, f, g, o = pre.chunk(4, dim=-1)
         i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
         cells, c = [], torch.zeros(batch, hidden, dtype=torch.float64)
@@ -234,14 +299,19 @@ def _lstm_step_jacobians(core: nn.LSTM, x: torch.Tensor):
             return torch.eye(2 * hidden, dtype=torch.float64).expand(batch, 2 * hidden, 2 * hidden)
         c_before = cells[:, t - 1]
         it, ft, gt, ot, ct = i[:, t], f[:, t], g[:, t], o[:, t], cells[:, t]
-        dc_dh = ((c_before * ft * (1 - ft)).unsqueeze(-1) * w_f
-                 + (gt * it * (1 - it)).unsqueeze(-1) * w_i
-                 + (it * (1 - gt ** 2)).unsqueeze(-1) * w_g)
+        dc_dh = (
+            (c_before * ft * (1 - ft)).unsqueeze(-1) * w_f
+            + (gt * it * (1 - it)).unsqueeze(-1) * w_i
+            + (it * (1 - gt**2)).unsqueeze(-1) * w_g
+        )
         dc_dc = torch.diag_embed(ft)
         through_c = (ot * (1 - torch.tanh(ct) ** 2)).unsqueeze(-1)
         dh_dh = (torch.tanh(ct) * ot * (1 - ot)).unsqueeze(-1) * w_o + through_c * dc_dh
         dh_dc = through_c * dc_dc
-        return torch.cat([torch.cat([dh_dh, dh_dc], dim=2), torch.cat([dc_dh, dc_dc], dim=2)], dim=1)
+        return torch.cat(
+            [torch.cat([dh_dh, dh_dc], dim=2), torch.cat([dc_dh, dc_dc], dim=2)], dim=1
+        )
+
     return jacobian
 
 
@@ -255,8 +325,12 @@ def lstm_forget_gates(model, x: torch.Tensor) -> np.ndarray:
     previous = torch.cat([torch.zeros_like(states[:, :1]), states[:, :-1]], dim=1)
     gate = slice(core.hidden_size, 2 * core.hidden_size)
     with torch.no_grad():
-        pre = (x @ core.weight_ih_l0[gate].T + core.bias_ih_l0[gate]
-               + previous @ core.weight_hh_l0[gate].T + core.bias_hh_l0[gate])
+        pre = (
+            x @ core.weight_ih_l0[gate].T
+            + core.bias_ih_l0[gate]
+            + previous @ core.weight_hh_l0[gate].T
+            + core.bias_hh_l0[gate]
+        )
     return torch.sigmoid(pre).numpy()
 
 

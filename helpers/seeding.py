@@ -10,6 +10,7 @@ call's *purpose*. So
 - another course seed changes *every* stream at once: ``COURSE_SEED=3 python -m pytest notebooks``
   runs every notebook on other random numbers, which is how we check that a claim is not luck.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,7 +41,9 @@ def seed_from_environment(default: int) -> int:
         value = int(text)
     except ValueError:
         value = None
-    return check_int(f"the environment variable {ENVIRONMENT_VARIABLE}", value if value is not None else text, 0)
+    return check_int(
+        f"the environment variable {ENVIRONMENT_VARIABLE}", value if value is not None else text, 0
+    )
 
 
 def set_course_seed(seed: int) -> None:
@@ -66,10 +69,12 @@ def forget_on_reseed(clear):
 def seeded_cache(maxsize: int):
     """``functools.lru_cache`` for functions whose results depend on the random streams: its
     entries are forgotten when the course seed changes."""
+
     def decorate(function):
         cached = lru_cache(maxsize=maxsize)(function)
         forget_on_reseed(cached.cache_clear)
         return cached
+
     return decorate
 
 

@@ -11,6 +11,7 @@ A claim is known by its notebook and its place among the notebook's claims (its 
 numbers that change with the seed); a cell that raises is reported with the seed, and the claims
 it kept from running count as not held.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,20 +37,33 @@ def parse_seeds(text: str) -> list[int]:
                 raise ValueError
             seeds.extend(range(first, last + 1))
     except ValueError:
-        raise ValueError(f"seeds are whole numbers ≥ 0 written like 0-19, 7 or 0,5,7-9; got {text!r}") from None
+        raise ValueError(
+            f"seeds are whole numbers ≥ 0 written like 0-19, 7 or 0,5,7-9; got {text!r}"
+        ) from None
     return list(dict.fromkeys(seeds))
 
 
 def notebooks(only=None, folder: Path = NOTEBOOKS) -> list[Path]:
     """The notebooks to sweep: all, or those whose number or name is in ``only``."""
     from .handouts import notebook_paths
+
     paths = notebook_paths(folder)
     if not only:
         return paths
-    chosen = [p for p in paths if any(p.stem == o or p.stem.startswith(f"{o}_") or p.name == o for o in only)]
-    missing = [o for o in only if not any(p.stem == o or p.stem.startswith(f"{o}_") or p.name == o for p in paths)]
+    chosen = [
+        p
+        for p in paths
+        if any(p.stem == o or p.stem.startswith(f"{o}_") or p.name == o for o in only)
+    ]
+    missing = [
+        o
+        for o in only
+        if not any(p.stem == o or p.stem.startswith(f"{o}_") or p.name == o for p in paths)
+    ]
     if missing:
-        raise ValueError(f"no notebook {missing} in {folder}; choose from {[p.stem[:2] for p in paths]}")
+        raise ValueError(
+            f"no notebook {missing} in {folder}; choose from {[p.stem[:2] for p in paths]}"
+        )
     return chosen
 
 
@@ -58,7 +72,9 @@ def run_once(path: str, text: str, seed: int) -> dict:
     meanwhile changes nothing) at one seed, in a fresh kernel: its recorded claims and any error."""
     import nbformat
     from nbclient.exceptions import CellExecutionError
+
     from .handouts import client
+
     with tempfile.NamedTemporaryFile("r", suffix=".jsonl", prefix="claims-") as record:
         os.environ[SEED_VARIABLE] = str(seed)
         os.environ[RECORD_VARIABLE] = record.name
@@ -76,6 +92,7 @@ def run_once(path: str, text: str, seed: int) -> dict:
 
 def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
     from tqdm.auto import tqdm
+
     paths = notebooks(only)
     tasks = [(str(p), p.read_text(encoding="utf-8"), s) for p in paths for s in seeds]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -88,10 +105,18 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
         claims = []
         for k in range(count):
             first = next(r["claims"][k] for r in mine if len(r["claims"]) > k)
-            failed = [r["seed"] for r in mine if len(r["claims"]) <= k or not r["claims"][k]["holds"]]
+            failed = [
+                r["seed"] for r in mine if len(r["claims"]) <= k or not r["claims"][k]["holds"]
+            ]
             measured = {r["seed"]: r["claims"][k]["measured"] for r in mine if len(r["claims"]) > k}
-            claims.append({"statement": first["statement"], "held": len(seeds) - len(failed),
-                           "failed_at": failed, "measured": measured})
+            claims.append(
+                {
+                    "statement": first["statement"],
+                    "held": len(seeds) - len(failed),
+                    "failed_at": failed,
+                    "measured": measured,
+                }
+            )
         errors = {r["seed"]: r["error"] for r in mine if r["error"]}
         report["notebooks"].append({"notebook": path.stem, "claims": claims, "errors": errors})
     return report
@@ -100,8 +125,11 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
 def table(report: dict) -> str:
     n = len(report["seeds"])
     seeds = report["seeds"]
-    named = (f"{seeds[0]}–{seeds[-1]}" if seeds == list(range(seeds[0], seeds[-1] + 1))
-             else ", ".join(map(str, seeds)))
+    named = (
+        f"{seeds[0]}–{seeds[-1]}"
+        if seeds == list(range(seeds[0], seeds[-1] + 1))
+        else ", ".join(map(str, seeds))
+    )
     lines = [f"seeds {named} ({n}): claims held / {n}"]
     total = held_everywhere = 0
     for book in report["notebooks"]:

@@ -1,4 +1,5 @@
 """``setup()``: the one visible line at the top of every notebook."""
+
 from __future__ import annotations
 
 import gc
@@ -27,6 +28,7 @@ def setup(seed: int = 0, threads: int = 1) -> int:
     apply_style()
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
+
         # The lecture style lays figures out with constrained layout, so the inline backend's
         # default bbox_inches="tight" would only draw every figure a second time.
         set_matplotlib_formats("png", bbox_inches=None)
@@ -37,8 +39,15 @@ def setup(seed: int = 0, threads: int = 1) -> int:
     # live as long as the kernel anyway, so take them out of the collector's walks.
     gc.freeze()
     mode = "static handout" if os.environ.get("HELPERS_STATIC") else "live"
-    source = f" (from {ENVIRONMENT_VARIABLE})" if os.environ.get(ENVIRONMENT_VARIABLE, "").strip() else ""
-    print(f"helpers ready: seed {seed}{source} · torch {torch.__version__} · {threads} thread(s) · {mode} figures")
+    source = (
+        f" (from {ENVIRONMENT_VARIABLE})"
+        if os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
+        else ""
+    )
+    print(
+        f"helpers ready: seed {seed}{source} · torch {torch.__version__} · {threads} thread(s) · "
+        f"{mode} figures"
+    )
     return seed
 
 
@@ -46,5 +55,6 @@ def in_app() -> bool:
     """Whether this kernel runs the notebook for a Voilà app (Voilà gives its kernels these
     variables; a notebook in JupyterLab, nbval or nbclient has none of them). An app serves a
     class its panels: a notebook may leave out there what only a reader of the notebook needs."""
-    return any(name in os.environ for name in ("VOILA_BASE_URL", "VOILA_PREHEAT", "VOILA_REQUEST_URL")) \
-        or os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")
+    return any(
+        name in os.environ for name in ("VOILA_BASE_URL", "VOILA_PREHEAT", "VOILA_REQUEST_URL")
+    ) or os.environ.get("SERVER_SOFTWARE", "").startswith("voila/")

@@ -18,6 +18,7 @@ is integrated by Gauss–Legendre on a few pieces bunched near 0: within 10⁻¹
 reference for every activation in ACTIVATIONS and q from 10⁻⁴ to 5·10⁴ (checked in the tests).
 Notebook 04 writes the recursion out in a few lines of numpy and checks it against this module.
 """
+
 from __future__ import annotations
 
 import math
@@ -60,12 +61,16 @@ def gaussian_expectation(f, variance: float, kinks=()) -> float:
         nodes_up = nodes_down = _NODES
         weights_up = weights_down = _WEIGHTS
     else:
+
         def rule(side):  # the kinks on one half-line, in standard deviations from 0
             cuts = {abs(k) / scale for k in points if side * k > 0 and abs(k) / scale < _EDGES[-1]}
             return _half_line_rule(tuple(sorted(set(_EDGES) | cuts)))
+
         (nodes_up, weights_up), (nodes_down, weights_down) = rule(+1), rule(-1)
     with np.errstate(all="ignore"):
-        return float(np.dot(weights_up, f(scale * nodes_up)) + np.dot(weights_down, f(-scale * nodes_down)))
+        return float(
+            np.dot(weights_up, f(scale * nodes_up)) + np.dot(weights_down, f(-scale * nodes_down))
+        )
 
 
 @dataclass
@@ -110,7 +115,9 @@ def _backward_factors(activation: str, sigma_w2: float) -> np.ndarray:
     """σ_w²·E[φ'(z_l)²] for l = 1.._RATIO_DEPTH: the per-layer factor of the gradient's variance."""
     phi = get_activation(activation)
     q = predict(_RATIO_DEPTH, activation, sigma_w2).pre_activation_var
-    return np.array([sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, ql) for ql in q])
+    return np.array(
+        [sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, ql) for ql in q]
+    )
 
 
 def gradient_ratio(depth: int, activation: str, sigma_w2: float) -> float:
@@ -128,8 +135,14 @@ def gradient_ratio(depth: int, activation: str, sigma_w2: float) -> float:
 
 # --- mean field: the length map, its fixed point q* and the gradient's factor χ₁ (chapter 11) ---
 
-def length_map_fixed_point(sigma_w2: float, sigma_b2: float, activation: str = "tanh",
-                           q0: float = 1.0, iterations: int = 500) -> float:
+
+def length_map_fixed_point(
+    sigma_w2: float,
+    sigma_b2: float,
+    activation: str = "tanh",
+    q0: float = 1.0,
+    iterations: int = 500,
+) -> float:
     """q* of the length map q ← σ_w²·E[φ(√q·z)²] + σ_b² (Poole et al. 2016), iterated from
     ``q0``: the squared length per unit that a deep random network's pre-activations settle at."""
     check_float("sigma_w2", sigma_w2, 0.0)
@@ -142,8 +155,9 @@ def length_map_fixed_point(sigma_w2: float, sigma_b2: float, activation: str = "
     return float(q)
 
 
-def mean_field(sigma_w2: float, sigma_b2: float, activation: str = "tanh",
-               iterations: int = 500) -> tuple[float, float]:
+def mean_field(
+    sigma_w2: float, sigma_b2: float, activation: str = "tanh", iterations: int = 500
+) -> tuple[float, float]:
     """(q*, χ₁): the length map's fixed point and χ₁ = σ_w²·E[φ′(√q*·z)²] (Schoenholz et al. 2017),
     the factor by which each layer multiplies the gradient's *second moment* (squared norm) once
     the pre-activations sit at q*. χ₁ < 1: ordered, gradients vanish; χ₁ > 1: chaotic, they
@@ -153,7 +167,9 @@ def mean_field(sigma_w2: float, sigma_b2: float, activation: str = "tanh",
     return q, float(sigma_w2 * gaussian_expectation(lambda z: phi.derivative(z) ** 2, q))
 
 
-def chi1(sigma_w2: float, sigma_b2: float, activation: str = "tanh", iterations: int = 500) -> float:
+def chi1(
+    sigma_w2: float, sigma_b2: float, activation: str = "tanh", iterations: int = 500
+) -> float:
     """χ₁ alone (see ``mean_field``)."""
     return mean_field(sigma_w2, sigma_b2, activation, iterations)[1]
 
@@ -187,19 +203,23 @@ def _hermite_grid():
     return z1, z2, np.outer(weights, weights)
 
 
-def correlation_map(c: float, sigma_w2: float, sigma_b2: float, q_star: float,
-                    activation: str = "tanh") -> float:
+def correlation_map(
+    c: float, sigma_w2: float, sigma_b2: float, q_star: float, activation: str = "tanh"
+) -> float:
     """One layer of the correlation map at the length fixed point q*: two inputs whose
     pre-activations have correlation c come out with
     c' = (σ_w²·E[φ(u₁)φ(u₂)] + σ_b²) / q*. Its slope at c = 1 is χ₁ (Poole et al. 2016)."""
     check_float("c", c, -1.0, 1.0)
     if activation != "tanh":
-        raise ValueError(f"correlation_map is computed for activation='tanh' (smooth); got {activation!r}")
+        raise ValueError(
+            f"correlation_map is computed for activation='tanh' (smooth); got {activation!r}"
+        )
     return (sigma_w2 * _bivariate_expectation(np.tanh, np.tanh, q_star, c) + sigma_b2) / q_star
 
 
-def correlation_fixed_point(sigma_w2: float, sigma_b2: float, iterations: int = 300,
-                            c0: float = 0.5) -> tuple[float, float, float]:
+def correlation_fixed_point(
+    sigma_w2: float, sigma_b2: float, iterations: int = 300, c0: float = 0.5
+) -> tuple[float, float, float]:
     """(q*, c*, ξ_c) for tanh: the correlation map iterated from ``c0`` to its fixed point c*
     (1 in the ordered phase, below 1 in the chaotic one), and the correlation depth scale
     ξ_c = −1/ln χ_c with χ_c = σ_w²·E[φ′(u₁)φ′(u₂)] at c*, the map's slope there — the depth over
@@ -208,8 +228,10 @@ def correlation_fixed_point(sigma_w2: float, sigma_b2: float, iterations: int = 
     check_int("iterations", iterations, 1)
     q = length_map_fixed_point(sigma_w2, sigma_b2, iterations=iterations)
     if q < 1e-12:
-        raise ValueError("q* = 0 (σ_b² = 0 and σ_w² ≤ 1): every input goes to 0 and the correlation "
-                         "is undefined; give σ_b² > 0")
+        raise ValueError(
+            "q* = 0 (σ_b² = 0 and σ_w² ≤ 1): every input goes to 0 and the correlation "
+            "is undefined; give σ_b² > 0"
+        )
     c = check_float("c0", c0, -1.0, 1.0)
     for _ in range(iterations):
         c, previous = min(1.0, correlation_map(c, sigma_w2, sigma_b2, q)), c

@@ -7,6 +7,7 @@ Divergence is part of the lesson: the loop stops at the first non-finite loss, g
 parameter and says at which step and in which parameters, instead of crashing. Runs that take
 longer than about two seconds show a progress bar (tqdm's ``delay``); shorter ones stay quiet.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,11 +21,10 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .data import Dataset
 from . import nets
+from .data import Dataset
 from .seeding import generator as random_stream
 from .validation import check_choice, check_float, check_int
-
 
 
 @torch.no_grad()
@@ -88,7 +88,7 @@ class TrainingRun:
 
     @property
     def clipped_fraction(self) -> float:
-        """The share of the steps taken in which clipping changed the gradient (0 without clipping)."""
+        """The share of the steps taken in which clipping changed the gradient (0 without it)."""
         return float(self.clipped.mean()) if len(self.clipped) else 0.0
 
     @property
@@ -99,13 +99,18 @@ class TrainingRun:
         if self.diverged:
             where = ", ".join(self.nonfinite_parameters[:4]) or "the loss"
             return f"diverged at step {self.diverged_at} (non-finite: {where})"
-        score = (f"test MSE {self.test_loss:.4f}" if math.isnan(self.test_accuracy)
-                 else f"test accuracy {self.test_accuracy:.1%}")
+        score = (
+            f"test MSE {self.test_loss:.4f}"
+            if math.isnan(self.test_accuracy)
+            else f"test accuracy {self.test_accuracy:.1%}"
+        )
         return f"{len(self.loss)} steps in {self.seconds:.1f} s: loss {self.loss[-1]:.3f}, {score}"
 
 
-LOSSES = {"cross_entropy": F.cross_entropy,
-          "mse": lambda prediction, target: F.mse_loss(prediction, target.to(prediction.dtype))}
+LOSSES = {
+    "cross_entropy": F.cross_entropy,
+    "mse": lambda prediction, target: F.mse_loss(prediction, target.to(prediction.dtype)),
+}
 OPTIMIZERS = ("sgd", "adam")
 
 
@@ -123,13 +128,24 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str) -> t
     return value, float((output.argmax(dim=1) == y).double().mean())
 
 
-def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
-          batch_size: int = 64, loss: str = "cross_entropy", optimizer: str = "sgd",
-          momentum: float = 0.0,
-          weight_decay: float = 0.0, clip_norm: float | None = None,
-          clip_value: float | None = None, eval_every: int | None = None, seed: int = 0,
-          callbacks: dict[str, Callable[[nn.Module], object]] | None = None,
-          progress: bool = True) -> TrainingRun:
+def train(
+    model: nn.Module,
+    data: Dataset,
+    *,
+    steps: int = 300,
+    lr: float = 0.1,
+    batch_size: int = 64,
+    loss: str = "cross_entropy",
+    optimizer: str = "sgd",
+    momentum: float = 0.0,
+    weight_decay: float = 0.0,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    eval_every: int | None = None,
+    seed: int = 0,
+    callbacks: dict[str, Callable[[nn.Module], object]] | None = None,
+    progress: bool = True,
+) -> TrainingRun:
     """Train ``model`` on ``data`` for ``steps`` minibatch steps of ``optimizer`` ("sgd", with
     ``momentum``, or "adam"), minimising ``loss``: "cross_entropy" for class labels, "mse" for a
     regression target (the model returns one number per example).
@@ -146,7 +162,10 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     check_choice("optimizer", optimizer, OPTIMIZERS)
     check_float("momentum", momentum, 0.0, 1.0)
     if momentum and optimizer != "sgd":
-        raise ValueError(f"momentum applies to optimizer 'sgd' only; got momentum={momentum!r} with {optimizer!r}")
+        raise ValueError(
+            f"momentum applies to optimizer 'sgd' only; got momentum={momentum!r} with "
+            f"{optimizer!r}"
+        )
     check_float("weight_decay", weight_decay, 0.0)
     if clip_norm is not None:
         check_float("clip_norm", clip_norm, 0.0, low_inclusive=False)
@@ -157,11 +176,16 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
 
     named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     if not named:
-        raise ValueError("the model has no trainable parameters (every parameter has requires_grad=False)")
+        raise ValueError(
+            "the model has no trainable parameters (every parameter has requires_grad=False)"
+        )
     parameters = [p for _, p in named]
     velocity = [torch.zeros_like(p) for p in parameters]
-    adam_state = {"t": 0, "m": [torch.zeros_like(p) for p in parameters],
-                  "v": [torch.zeros_like(p) for p in parameters]}
+    adam_state = {
+        "t": 0,
+        "m": [torch.zeros_like(p) for p in parameters],
+        "v": [torch.zeros_like(p) for p in parameters],
+    }
     loss_function = LOSSES[loss]
     generator = random_stream(seed, "batches")
     # Per layer (nets.layers decides which), the norm of its weight and of its weight gradient,
@@ -170,18 +194,38 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
     weights = [layer.weight_module.weight for layer in nets.layers(model)]
     position = {id(p): i for i, p in enumerate(parameters)}
     weight_slots = [position.get(id(w)) for w in weights]
-    frozen_norms = {i: float(torch.linalg.vector_norm(w.detach())) for i, w in enumerate(weights) if weight_slots[i] is None}
+    frozen_norms = {
+        i: float(torch.linalg.vector_norm(w.detach()))
+        for i, w in enumerate(weights)
+        if weight_slots[i] is None
+    }
 
     def per_layer(parameter_norms: list, frozen: dict) -> list:
-        return [parameter_norms[slot] if slot is not None else frozen[i] for i, slot in enumerate(weight_slots)]
+        return [
+            parameter_norms[slot] if slot is not None else frozen[i]
+            for i, slot in enumerate(weight_slots)
+        ]
 
     callbacks = callbacks or {}
-    losses, grad_norms, clipped, layer_grads, layer_weights, eval_steps, test_curve, test_losses = [], [], [], [], [], [], [], []
+    losses, grad_norms, clipped, layer_grads, layer_weights, eval_steps, test_curve, test_losses = (
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+    )
     records = {name: [] for name in callbacks}
     diverged_at, bad_parameters = None, []
 
     def nonfinite(tensors, suffix=""):
-        return [n + suffix for (n, _), t in zip(named, tensors) if t is not None and not torch.isfinite(t).all()]
+        return [
+            n + suffix
+            for (n, _), t in zip(named, tensors)
+            if t is not None and not torch.isfinite(t).all()
+        ]
 
     start = time.perf_counter()
     model.train()
@@ -190,7 +234,9 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         for p in parameters:
             p.grad = None
         batch_loss = loss_function(model(data.x_train[batch]), data.y_train[batch])
-        if not torch.isfinite(batch_loss):  # the forward pass overflowed: weights finite but too large
+        if not torch.isfinite(
+            batch_loss
+        ):  # the forward pass overflowed: weights finite but too large
             diverged_at, bad_parameters = step, nonfinite(parameters)
             break
         batch_loss.backward()
@@ -213,7 +259,9 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
                 fired = grad_norms[-1] > clip_norm  # the total norm, read once above
                 torch._foreach_mul_(grads, torch.clamp(clip_norm / (total + 1e-6), max=1.0))
             if clip_value is not None:
-                largest = torch.stack(torch._foreach_norm(grads, float("inf"))).max()  # one read-back
+                largest = torch.stack(
+                    torch._foreach_norm(grads, float("inf"))
+                ).max()  # one read-back
                 fired = fired or float(largest) > clip_value
                 torch._foreach_clamp_max_(grads, clip_value)
                 torch._foreach_clamp_min_(grads, -clip_value)
@@ -225,7 +273,9 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
         with torch.no_grad():
             # Each parameter's norm in float64, which cannot overflow on float32 entries: so it
             # is finite exactly when every entry is.
-            parameter_norms = torch.stack(torch._foreach_norm(parameters, 2, dtype=torch.float64)).tolist()
+            parameter_norms = torch.stack(
+                torch._foreach_norm(parameters, 2, dtype=torch.float64)
+            ).tolist()
             layer_weights.append(per_layer(parameter_norms, frozen_norms))
             all_finite = all(map(math.isfinite, parameter_norms))
         if not all_finite:
@@ -240,17 +290,23 @@ def train(model: nn.Module, data: Dataset, *, steps: int = 300, lr: float = 0.1,
             test_curve.append(test_accuracy)
 
     finished = diverged_at is None
-    train_scores = evaluate(model, data.x_train, data.y_train, loss) if finished else (math.nan, math.nan)
+    train_scores = (
+        evaluate(model, data.x_train, data.y_train, loss) if finished else (math.nan, math.nan)
+    )
     return TrainingRun(
-        loss=np.array(losses), grad_norm=np.array(grad_norms), clipped=np.array(clipped, dtype=bool),
+        loss=np.array(losses),
+        grad_norm=np.array(grad_norms),
+        clipped=np.array(clipped, dtype=bool),
         layer_grad_norm=np.array(layer_grads).reshape(len(layer_grads), len(weights)),
         layer_weight_norm=np.array(layer_weights).reshape(len(layer_weights), len(weights)),
-        eval_steps=np.array(eval_steps), test_accuracy_curve=np.array(test_curve),
+        eval_steps=np.array(eval_steps),
+        test_accuracy_curve=np.array(test_curve),
         test_loss_curve=np.array(test_losses),
         train_accuracy=train_scores[1],
         test_accuracy=test_curve[-1] if finished else math.nan,
         test_loss=test_losses[-1] if finished else math.nan,
-        diverged_at=diverged_at, nonfinite_parameters=bad_parameters,
+        diverged_at=diverged_at,
+        nonfinite_parameters=bad_parameters,
         seconds=time.perf_counter() - start,
         records={name: np.array(values) for name, values in records.items()},
     )

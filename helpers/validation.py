@@ -3,6 +3,7 @@
 Each check raises ``ValueError`` whose message names the argument, what it got, and the valid
 choices or range, so that a student's typo gets an answer instead of a stack of torch internals.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,9 @@ def check_int(name: str, value, low: int, high: int | None = None) -> int:
     return value
 
 
-def check_float(name: str, value, low: float, high: float = math.inf, *, low_inclusive=True) -> float:
+def check_float(
+    name: str, value, low: float, high: float = math.inf, *, low_inclusive=True
+) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):

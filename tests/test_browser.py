@@ -3,6 +3,7 @@
 Skipped, with the reason, where there is no /usr/bin/chromium or no Playwright; in CI
 (``CI`` set) a missing browser is a failure, since .ci/run installs it.
 """
+
 import functools
 import http.server
 import os
@@ -18,10 +19,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.browser  # not in the default run: `python -m pytest -m browser` (.ci/run runs both)
+from helpers.handouts import CHROMIUM
+from helpers.handouts import CHROMIUM_ARGS as ARGS
+
+# not in the default run: `python -m pytest -m browser` (.ci/run runs both)
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-from helpers.handouts import CHROMIUM, CHROMIUM_ARGS as ARGS
 
 
 def _browser_or_skip():
@@ -29,7 +33,9 @@ def _browser_or_skip():
     if not Path(CHROMIUM).exists():
         reason = f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)"
     elif not shutil.which("pdftotext"):
-        reason = "no pdftotext to read the printed handout (apt-get install poppler-utils; .ci/run does)"
+        reason = (
+            "no pdftotext to read the printed handout (apt-get install poppler-utils; .ci/run does)"
+        )
     else:
         try:
             import playwright.sync_api  # noqa: F401
@@ -45,6 +51,7 @@ def _browser_or_skip():
 def browser():  # one per test: a Playwright session must not be open around another
     _browser_or_skip()
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
@@ -61,6 +68,7 @@ def local_only(page, origin):
         else:
             blocked.append(r.request.url)
             r.abort()
+
     page.route("**/*", route)
     return blocked
 
@@ -90,6 +98,7 @@ def all_handouts(tmp_path_factory):
     --pdf``), with the repository's frame store (filled here when it is empty)."""
     _browser_or_skip()
     from helpers.handouts import build
+
     folder = tmp_path_factory.mktemp("handouts")
     previous = os.environ.get("HELPERS_FRAMES")
     os.environ["HELPERS_FRAMES"] = str(ROOT / "build" / "frames")
@@ -101,15 +110,20 @@ def all_handouts(tmp_path_factory):
             os.environ.pop("HELPERS_FRAMES", None)
         else:
             os.environ["HELPERS_FRAMES"] = previous
-    print(f"\nall {len(built)} handouts with their PDFs built in {time.perf_counter() - start:.0f} s")
+    print(
+        f"\nall {len(built)} handouts with their PDFs built in {time.perf_counter() - start:.0f} s"
+    )
     return folder, built
 
 
 def test_every_handout_is_built_within_its_budget(all_handouts):
     from helpers.handouts import MAX_HANDOUT_BYTES, MAX_TOTAL_BYTES, notebook_paths
+
     folder, built = all_handouts
     stems = [p.stem for p in notebook_paths(ROOT / "notebooks")]
-    assert len(stems) >= 12 and sorted(name for name, _, _ in built) == [f"{s}.ipynb" for s in stems]
+    assert len(stems) >= 12 and sorted(name for name, _, _ in built) == [
+        f"{s}.ipynb" for s in stems
+    ]
     for stem in stems:
         assert (folder / f"{stem}.pdf").stat().st_size > 10_000, stem
         assert (folder / f"{stem}.html").stat().st_size <= MAX_HANDOUT_BYTES, stem
@@ -128,13 +142,15 @@ def offline_page(browser, **options):
         else:
             blocked.append(r.request.url)
             r.abort()
+
     page.route("**/*", route)
     return page, blocked
 
 
 EXPLORER_STATE = """block => ({src: block.querySelector('.explorer-picture').src,
     setting: block.querySelector('.explorer-setting').textContent,
-    spoken: Array.from(block.querySelectorAll('input[type=range]')).map(s => s.getAttribute('aria-valuetext')),
+    spoken: Array.from(block.querySelectorAll('input[type=range]'))
+                 .map(s => s.getAttribute('aria-valuetext')),
     shown: block.querySelector('.explorer-picture').complete
            && block.querySelector('.explorer-picture').naturalWidth > 0})"""
 
@@ -151,9 +167,12 @@ def test_every_explorable_figure_moves_offline_by_keyboard_and_mouse(browser, al
         try:
             start = time.perf_counter()
             page.goto(path.as_uri(), wait_until="commit")  # from the request to the picture decoded
-            page.wait_for_function("() => { const i = document.querySelector('.explorer-picture');"
-                                   " return i && i.complete && i.naturalWidth > 0; }",
-                                   polling=10, timeout=30_000)
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.explorer-picture');"
+                " return i && i.complete && i.naturalWidth > 0; }",
+                polling=10,
+                timeout=30_000,
+            )
             first_picture_ms[path.stem] = (time.perf_counter() - start) * 1000
             page.wait_for_load_state("load")
             blocks = page.locator(".explorable")
@@ -170,8 +189,13 @@ def test_every_explorable_figure_moves_offline_by_keyboard_and_mouse(browser, al
                 at_end = block.evaluate(EXPLORER_STATE)
                 page.keyboard.press("Home")
                 at_start = block.evaluate(EXPLORER_STATE)
-                assert at_end["setting"] != at_start["setting"] and at_end["spoken"] != at_start["spoken"], name
-                assert at_end["src"] != at_start["src"], f"{name}: the picture did not change along its slider"
+                assert (
+                    at_end["setting"] != at_start["setting"]
+                    and at_end["spoken"] != at_start["spoken"]
+                ), name
+                assert at_end["src"] != at_start["src"], (
+                    f"{name}: the picture did not change along its slider"
+                )
                 page.keyboard.press("ArrowRight")
                 assert block.evaluate(EXPLORER_STATE)["setting"] != at_start["setting"], name
                 box = slider.bounding_box()  # the mouse: a click near the slider's right end
@@ -179,12 +203,16 @@ def test_every_explorable_figure_moves_offline_by_keyboard_and_mouse(browser, al
                 assert block.evaluate(EXPLORER_STATE)["setting"] == at_end["setting"], name
                 buttons = block.locator(".explorer-presets button")
                 expected = block.evaluate("""block => {  // each preset's own setting line
-                    const data = JSON.parse(block.querySelector('script.explorable-data').textContent);
-                    return data.presets.map((p, i) => data.points[[i].concat(p.start).join('|')][2]); }""")
+                    const data = JSON.parse(
+                        block.querySelector('script.explorable-data').textContent);
+                    return data.presets.map(
+                        (p, i) => data.points[[i].concat(p.start).join('|')][2]); }""")
                 for b in range(buttons.count()):
                     buttons.nth(b).click()
                     state = block.evaluate(EXPLORER_STATE)
-                    assert buttons.nth(b).get_attribute("aria-pressed") == "true" and state["shown"], name
+                    assert (
+                        buttons.nth(b).get_attribute("aria-pressed") == "true" and state["shown"]
+                    ), name
                     assert state["setting"] == expected[b], name
                 figures += 1
             assert blocked == [], f"{path.name} asked other hosts for {blocked}"
@@ -192,8 +220,11 @@ def test_every_explorable_figure_moves_offline_by_keyboard_and_mouse(browser, al
             page.close()
     assert figures >= 17
     times = sorted(first_picture_ms.values())
-    print(f"\nfrom a local file to the first figure shown, {len(times)} handouts: median {times[len(times) // 2]:.0f} ms,"
-          f" slowest {times[-1]:.0f} ms ({max(first_picture_ms, key=first_picture_ms.get)})")
+    print(
+        f"\nfrom a local file to the first figure shown, {len(times)} handouts: median "
+        f"{times[len(times) // 2]:.0f} ms,"
+        f" slowest {times[-1]:.0f} ms ({max(first_picture_ms, key=first_picture_ms.get)})"
+    )
 
 
 def test_a_handout_frame_is_the_live_panels_picture_at_its_setting_line(all_handouts):
@@ -203,16 +234,22 @@ def test_a_handout_frame_is_the_live_panels_picture_at_its_setting_line(all_hand
     put them, and may differ from a new figure by a pixel's placement.)"""
     import base64
     import json
+
     import helpers
     from helpers.display.panel import ControlPanel
     from helpers.framestore import decode
+
     folder, _ = all_handouts
     checked = 0
     for path in sorted(folder.glob("[0-9][0-9]_*.html")):
         page = path.read_text()
         # (nbconvert writes each element's attributes in alphabetical order)
-        found = re.search(r'<div class="explorable" data-figure="([^"]+)".*?<script class="explorable-data"[^>]*>'
-                          r'(.*?)</script><script class="explorable-frames"[^>]*>(.*?)</script>', page, re.S)
+        found = re.search(
+            r'<div class="explorable" data-figure="([^"]+)".*?<script class="explorable-data"[^>]*>'
+            r'(.*?)</script><script class="explorable-frames"[^>]*>(.*?)</script>',
+            page,
+            re.S,
+        )
         if not found:
             continue
         name, data, pending = found.group(1), json.loads(found.group(2)), json.loads(found.group(3))
@@ -223,7 +260,9 @@ def test_a_handout_frame_is_the_live_panels_picture_at_its_setting_line(all_hand
         panel = ControlPanel(figure, store=None, **figure.parse_state(setting))
         assert panel.error.value == "" and figure.state(**panel.values) == setting
         handout, live = decode(base64.b64decode(encoded)), decode(panel.image.value)
-        assert handout.shape == live.shape and (handout == live).all(), f"{path.stem}: {name} at {setting}"
+        assert handout.shape == live.shape and (handout == live).all(), (
+            f"{path.stem}: {name} at {setting}"
+        )
         checked += 1
     assert checked >= 12
 
@@ -239,16 +278,22 @@ def test_a_handout_renders_offline(browser, all_handouts):
     blocked = local_only(page, origin)
     try:
         page.goto(origin + "03_activation_functions.html")
-        page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
-                               "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
-                               timeout=30_000)
+        page.wait_for_function(
+            "window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 "
+            "&& document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
+            timeout=30_000,
+        )
         assert page.locator("text=Math Processing Error").count() == 0
         assert page.title() == "03 · Remedy 1: activation functions"
         # the family table's formulas stay on one line each (no stacked pieces)
-        heights = page.evaluate("Array.from(document.querySelectorAll('td .MathJax')).map(e => e.offsetHeight)")
+        heights = page.evaluate(
+            "Array.from(document.querySelectorAll('td .MathJax')).map(e => e.offsetHeight)"
+        )
         assert heights and max(heights) < 40, heights
-        images = page.evaluate("Array.from(document.images).filter(i => i.offsetParent !== null)"
-                               ".map(i => i.complete && i.naturalWidth > 0)")
+        images = page.evaluate(
+            "Array.from(document.images).filter(i => i.offsetParent !== null)"
+            ".map(i => i.complete && i.naturalWidth > 0)"
+        )
         assert images and all(images)
         assert blocked == [], f"the handout asked other hosts for {blocked}"
         page.goto(origin + "index.html")
@@ -263,16 +308,28 @@ def test_a_printed_handout_loses_no_code_line_and_no_picture(all_handouts):
     # Printed: pdftotext keeps only the text inside the page box, so a code line cut off at the
     # right edge loses characters and is not found whole (a wrapped one is: whitespace aside).
     pdf = tmp_path / "00_backprop_chain_rule.pdf"
-    printed = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                                                text=True, check=True).stdout)
+    printed = re.sub(
+        r"\s+",
+        "",
+        subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout,
+    )
     notebook = nbformat.read(ROOT / "notebooks" / "00_backprop_chain_rule.ipynb", as_version=4)
-    code_lines = [line for cell in notebook.cells if cell.cell_type == "code" for line in cell.source.splitlines()
-                  if line.strip()]
+    code_lines = [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if line.strip()
+    ]
     cut = [line for line in code_lines if re.sub(r"\s+", "", line) not in printed]
     assert code_lines and cut == [], f"code lines cut off in print: {cut}"
     # every picture the printed page shows is in the PDF: the explorers' pictures are for the
     # screen, and each prints as its gallery (one picture per preset)
-    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     images_in_pdf = len(listed.strip().splitlines()) - 2  # two header lines
     html = (tmp_path / "00_backprop_chain_rule.html").read_text()
     printed_images = html.count("<img") - html.count('class="explorer-picture"')
@@ -283,9 +340,19 @@ def test_a_printed_handout_loses_no_code_line_and_no_picture(all_handouts):
 def test_a_slider_in_voila_redraws_the_figure(browser):
     port = free_port()
     voila = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "00_backprop_chain_rule.ipynb"),
-         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(ROOT / "notebooks" / "00_backprop_chain_rule.ipynb"),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     origin = f"http://127.0.0.1:{port}/"
     page = browser.new_page()
     blocked = local_only(page, origin)
@@ -293,7 +360,9 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         goto_once_up(page, origin)
         image = page.locator(".widget-image").first
         image.wait_for(timeout=90_000)
-        page.wait_for_function("document.querySelector('.widget-image').src.length > 0", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('.widget-image').src.length > 0", timeout=30_000
+        )
         handle = page.locator(".widget-slider .noUi-handle").first
         handle.focus()
         elapsed_ms = []
@@ -302,12 +371,17 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
             page.wait_for_timeout(300)  # the panel is still: each step is a fresh click
             start = time.perf_counter()
             handle.press("ArrowRight")
-            page.wait_for_function("before => document.querySelector('.widget-image').src !== before",
-                                   arg=before, timeout=30_000)
+            page.wait_for_function(
+                "before => document.querySelector('.widget-image').src !== before",
+                arg=before,
+                timeout=30_000,
+            )
             elapsed_ms.append((time.perf_counter() - start) * 1000)
         elapsed_ms.sort()
-        print(f"\nslider step → new image in the browser, 10 steps: median {elapsed_ms[4]:.0f} ms, "
-              f"p95 (2nd largest) {elapsed_ms[8]:.0f} ms, largest {elapsed_ms[9]:.0f} ms")
+        print(
+            f"\nslider step → new image in the browser, 10 steps: median {elapsed_ms[4]:.0f} ms, "
+            f"p95 (2nd largest) {elapsed_ms[8]:.0f} ms, largest {elapsed_ms[9]:.0f} ms"
+        )
         assert page.locator(".widget-readout").first.inner_text().strip() == "18"
         # Voilà, started in the repository's root as the README says, uses the course's template
         # (voila.json): the page asks no other host for anything, not even for icons.
@@ -327,10 +401,20 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
     setting line; the box clamps what is out of range."""
     port = free_port()
     voila = subprocess.Popen(
-        [sys.executable, "-m", "voila", str(ROOT / "notebooks" / "10_playground.ipynb"),
-         "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "HELPERS_FRAMES": "off"})
+        [
+            sys.executable,
+            "-m",
+            "voila",
+            str(ROOT / "notebooks" / "10_playground.ipynb"),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HELPERS_FRAMES": "off"},
+    )
     origin = f"http://127.0.0.1:{port}/"
     page = browser.new_page()
     blocked = local_only(page, origin)
@@ -338,17 +422,25 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
         goto_once_up(page, origin)
         image = page.locator(".widget-image").first
         image.wait_for(timeout=120_000)
-        page.wait_for_function("document.querySelector('.widget-image').src.length > 0", timeout=60_000)
+        page.wait_for_function(
+            "document.querySelector('.widget-image').src.length > 0", timeout=60_000
+        )
         box = page.locator("[title^='learning rate: type a value'] input").first
         setting = page.locator(".helpers-panel input[type=text]").last
         for typed, expected in [("0.37", "lr=0.37"), ("50", "lr=10")]:  # 50 > 10: clamped
             before = image.get_attribute("src")
             box.fill(typed)
             box.press("Enter")
-            page.wait_for_function("before => document.querySelector('.widget-image').src !== before",
-                                   arg=before, timeout=60_000)
-            page.wait_for_function("([el, text]) => el.value.includes(text)",
-                                   arg=[setting.element_handle(), expected], timeout=30_000)
+            page.wait_for_function(
+                "before => document.querySelector('.widget-image').src !== before",
+                arg=before,
+                timeout=60_000,
+            )
+            page.wait_for_function(
+                "([el, text]) => el.value.includes(text)",
+                arg=[setting.element_handle(), expected],
+                timeout=30_000,
+            )
             assert box.input_value() == expected.split("=")[1]
         assert blocked == [], f"the Voilà page asked other hosts for {blocked}"
     except Exception:
@@ -367,10 +459,24 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
     the toolbar's buttons: the command palette's shortcut is lost while the page is busy.)"""
     port = free_port()
     lab = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
-         "--IdentityProvider.token=", "--ServerApp.password=", "--ServerApp.allow_root=True",
-         "--LabApp.news_url=", f"--ServerApp.root_dir={ROOT}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            "--ServerApp.allow_root=True",
+            "--LabApp.news_url=",
+            f"--ServerApp.root_dir={ROOT}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     origin = f"http://127.0.0.1:{port}/"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     blocked = local_only(page, origin)
@@ -381,8 +487,11 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
         button.click()
 
     try:
-        goto_once_up(page, origin + "lab/tree/notebooks/00_backprop_chain_rule.ipynb",
-                     wait_until="domcontentloaded")
+        goto_once_up(
+            page,
+            origin + "lab/tree/notebooks/00_backprop_chain_rule.ipynb",
+            wait_until="domcontentloaded",
+        )
         page.wait_for_selector(".jp-Notebook", timeout=90_000)
         page.wait_for_timeout(2_000)  # the kernel starts
         toolbar("notebook:restart-run-all")
@@ -392,8 +501,10 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
         page.wait_for_selector(".widget-image", timeout=90_000, state="attached")
         page.wait_for_timeout(2_000)  # the rest of the notebook runs
         toolbar("deck:toggle")  # Start Deck
-        on_slide = ("() => { const i = document.querySelector('.widget-image'); "
-                    "return i && getComputedStyle(i.closest('.jp-Cell')).visibility === 'visible'; }")
+        on_slide = (
+            "() => { const i = document.querySelector('.widget-image'); "
+            "return i && getComputedStyle(i.closest('.jp-Cell')).visibility === 'visible'; }"
+        )
         for _ in range(20):  # forward (space: down into a sub-slide, else right) to the live figure
             if page.evaluate(on_slide):
                 break
@@ -405,8 +516,9 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
         before = image.get_attribute("src")
         handle.focus()
         handle.press("ArrowRight")
-        page.wait_for_function("b => document.querySelector('.widget-image').src !== b", arg=before,
-                               timeout=30_000)
+        page.wait_for_function(
+            "b => document.querySelector('.widget-image').src !== b", arg=before, timeout=30_000
+        )
         assert page.locator(".widget-readout").first.inner_text().strip() == "9"  # depth 8 → 9
         assert blocked == [], f"the slides asked other hosts for {blocked}"
     except Exception:

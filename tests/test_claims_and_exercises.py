@@ -18,18 +18,24 @@ def test_a_false_claim_fails_loudly():
 
 def test_in_the_seed_sweep_a_claim_records_and_does_not_raise(tmp_path, monkeypatch, capsys):
     from helpers.claims import RECORD_VARIABLE
+
     record = tmp_path / "claims.jsonl"
     monkeypatch.setenv(RECORD_VARIABLE, str(record))
     helpers.claim("one is less than two", 1 < 2, one=1)
     helpers.claim("two is less than one", 2 < 1, two=2.0)  # recorded, not raised
     lines = [json.loads(line) for line in record.read_text().splitlines()]
-    assert [(c["statement"], c["holds"]) for c in lines] == [("one is less than two", True),
-                                                           ("two is less than one", False)]
-    assert lines[1]["measured"] == {"two": "2"} and "✘ two is less than one" in capsys.readouterr().out
+    assert [(c["statement"], c["holds"]) for c in lines] == [
+        ("one is less than two", True),
+        ("two is less than one", False),
+    ]
+    assert (
+        lines[1]["measured"] == {"two": "2"} and "✘ two is less than one" in capsys.readouterr().out
+    )
 
 
 def test_the_seed_sweep_reads_seed_ranges_and_notebook_numbers():
     from helpers import seedsweep
+
     assert seedsweep.parse_seeds("0-3") == [0, 1, 2, 3]
     assert seedsweep.parse_seeds("0,5,7-9,5") == [0, 5, 7, 8, 9]
     for bad in ["", "3-1", "-2", "a", "1-b"]:
@@ -44,12 +50,18 @@ def test_the_seed_sweep_counts_each_claim_over_the_seeds(tmp_path, monkeypatch):
     """A two-cell notebook whose second claim holds only at even seeds, and whose last cell
     raises at seed 1 (of 0 and 1): the counts, the failing seeds and the error are reported."""
     import nbformat
+
     from helpers import seedsweep
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("import helpers; SEED = helpers.setup(seed=0)"),
-        nbformat.v4.new_code_cell("helpers.claim('always', True)\nhelpers.claim(f'even {SEED}', SEED % 2 == 0)"),
-        nbformat.v4.new_code_cell("assert SEED != 1, 'seed one'"),
-    ])
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("import helpers; SEED = helpers.setup(seed=0)"),
+            nbformat.v4.new_code_cell(
+                "helpers.claim('always', True)\nhelpers.claim(f'even {SEED}', SEED % 2 == 0)"
+            ),
+            nbformat.v4.new_code_cell("assert SEED != 1, 'seed one'"),
+        ]
+    )
     (tmp_path / "00_tiny.ipynb").write_text(nbformat.writes(notebook))
     monkeypatch.setattr(seedsweep, "NOTEBOOKS", tmp_path)
     monkeypatch.setattr(seedsweep.notebooks, "__defaults__", (None, tmp_path))
@@ -80,8 +92,11 @@ def test_the_chapter_02_shortcut_has_the_law_of_the_matrix_product():
     """unit_scale_log_norms draws ‖g‖/√n per factor instead of multiplying Gaussian matrices.
     Multiply real matrices and compare the log-norm after 20 factors: same mean and spread."""
     import math
+
     import torch
+
     from helpers.chapters.exploding_gradients import unit_scale_log_norms
+
     width, factors, draws = 16, 20, 400
     generator = torch.Generator().manual_seed(123)
     by_matrices = []
@@ -89,7 +104,11 @@ def test_the_chapter_02_shortcut_has_the_law_of_the_matrix_product():
         x = torch.randn(width, generator=generator, dtype=torch.float64)
         x /= x.norm()
         for _ in range(factors):
-            x = torch.randn(width, width, generator=generator, dtype=torch.float64) @ x / math.sqrt(width)
+            x = (
+                torch.randn(width, width, generator=generator, dtype=torch.float64)
+                @ x
+                / math.sqrt(width)
+            )
         by_matrices.append(math.log(x.norm()))
     shortcut = unit_scale_log_norms(width, draws)[:, factors - 1]
     by_matrices = np.array(by_matrices)

@@ -18,7 +18,9 @@ def test_digits_split_is_standardized_and_reproducible():
 
 def test_fast_digits_loader_reads_exactly_what_load_digits_returns():
     from sklearn.datasets import load_digits
+
     from helpers.data import _load_digits
+
     x, y = _load_digits()
     reference = load_digits()
     np.testing.assert_array_equal(x, reference.data.astype(np.float32))
@@ -43,7 +45,9 @@ def test_adding_problem_marks_two_positions_and_sums_them():
 
 def small_run(**kwargs):
     model = helpers.mlp(1, 32, "tanh", "xavier_normal", in_features=64, out_features=10)
-    return helpers.train(model, helpers.digits(), **{"steps": 150, "lr": 0.1, "progress": False, **kwargs})
+    return helpers.train(
+        model, helpers.digits(), **{"steps": 150, "lr": 0.1, "progress": False, **kwargs}
+    )
 
 
 def test_a_shallow_net_learns_the_digits():
@@ -75,17 +79,22 @@ def test_clip_norm_bounds_the_step():
 @pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.9, 0.0), (0.9, 1e-2)])
 def test_sgd_step_is_torch_optim_sgd(momentum, weight_decay):
     from helpers.training import sgd_step
+
     torch.manual_seed(0)
     ours, theirs = torch.nn.Linear(4, 3), torch.nn.Linear(4, 3)
     theirs.load_state_dict(ours.state_dict())
-    optimizer = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay)
+    optimizer = torch.optim.SGD(
+        theirs.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay
+    )
     buffers = [torch.zeros_like(p) for p in ours.parameters()]
     for step in range(3):
         x = torch.randn(8, 4)
         for model in (ours, theirs):
             model.zero_grad()
             model(x).pow(2).sum().backward()
-        sgd_step(list(ours.parameters()), buffers, lr=0.1, momentum=momentum, weight_decay=weight_decay)
+        sgd_step(
+            list(ours.parameters()), buffers, lr=0.1, momentum=momentum, weight_decay=weight_decay
+        )
         optimizer.step()
     for a, b in zip(ours.parameters(), theirs.parameters()):
         torch.testing.assert_close(a, b)
@@ -96,13 +105,16 @@ def test_callbacks_are_recorded_every_step():
     assert run.records["w00"].shape == (10,)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(steps=0), "steps must be a whole number >= 1"),
-    (dict(lr=0), r"lr must be a number in \(0.0"),
-    (dict(batch_size=5000), "batch_size must be a whole number from 1 to 1348"),
-    (dict(clip_norm=-1), "clip_norm must be"),
-    (dict(weight_decay=-0.1), "weight_decay must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(steps=0), "steps must be a whole number >= 1"),
+        (dict(lr=0), r"lr must be a number in \(0.0"),
+        (dict(batch_size=5000), "batch_size must be a whole number from 1 to 1348"),
+        (dict(clip_norm=-1), "clip_norm must be"),
+        (dict(weight_decay=-0.1), "weight_decay must be"),
+    ],
+)
 def test_bad_training_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         small_run(**kwargs)
@@ -110,6 +122,7 @@ def test_bad_training_arguments(kwargs, message):
 
 def test_an_update_that_overflows_a_bias_is_reported_at_that_step(monkeypatch):
     from helpers import training
+
     real_step = training.sgd_step
     calls = []
 
@@ -119,6 +132,7 @@ def test_an_update_that_overflows_a_bias_is_reported_at_that_step(monkeypatch):
         if len(calls) == 3:
             with torch.no_grad():  # the last entry of the last parameter: one readout bias
                 parameters[-1].view(-1)[-1] = float("inf")
+
     monkeypatch.setattr(training, "sgd_step", step_that_overflows_a_bias_on_the_third_call)
     model = helpers.mlp(1, 8, in_features=64, out_features=10)
     run = helpers.train(model, helpers.digits(), steps=10, progress=False)
@@ -137,6 +151,7 @@ def test_training_updates_the_models_own_parameters_in_place():
     assert [p.data_ptr() for p in model.parameters()] == storage  # not re-seated anywhere else
     optimizer = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=0.9)
     from helpers.seeding import generator
+
     batches = generator(0, "batches")
     for _ in range(5):
         batch = torch.randint(0, len(data.x_train), (64,), generator=batches)
@@ -192,12 +207,21 @@ def test_clipping_is_torchs_and_says_when_it_fired(kind):
     """One step of helpers.train with clipping against the same step written with torch's own
     clip_grad_norm_ / clip_grad_value_ on the same minibatch."""
     from helpers.seeding import generator as random_stream
+
     data = helpers.digits(seed=0)
     threshold = 0.5 if kind == "norm" else 0.01
     ours = helpers.mlp(3, 16, "relu", "he_normal", in_features=64, out_features=10, seed=4)
     theirs = helpers.mlp(3, 16, "relu", "he_normal", in_features=64, out_features=10, seed=4)
-    run = helpers.train(ours, data, steps=1, lr=0.1, batch_size=32, seed=5, progress=False,
-                        **{f"clip_{kind}": threshold})
+    run = helpers.train(
+        ours,
+        data,
+        steps=1,
+        lr=0.1,
+        batch_size=32,
+        seed=5,
+        progress=False,
+        **{f"clip_{kind}": threshold},
+    )
     batch = torch.randint(0, len(data.x_train), (32,), generator=random_stream(5, "batches"))
     torch.nn.functional.cross_entropy(theirs(data.x_train[batch]), data.y_train[batch]).backward()
     if kind == "norm":
@@ -211,5 +235,7 @@ def test_clipping_is_torchs_and_says_when_it_fired(kind):
     for a, b in zip(ours.parameters(), theirs.parameters()):
         assert torch.allclose(a, b, atol=1e-6)
     assert run.clipped.tolist() == [True] and run.clipped_fraction == 1.0
-    unclipped = helpers.train(helpers.mlp(2, 8, in_features=64, out_features=10), data, steps=3, progress=False)
+    unclipped = helpers.train(
+        helpers.mlp(2, 8, in_features=64, out_features=10), data, steps=3, progress=False
+    )
     assert unclipped.clipped.tolist() == [False] * 3 and unclipped.clipped_fraction == 0.0

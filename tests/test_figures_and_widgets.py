@@ -1,6 +1,7 @@
 """Interactive figures: the specification (helpers.figures), the live panel and the gallery
 (helpers.display). The panel must make any plain-matplotlib figure correct live: every frame
 equals a full draw of the same canvas and a drawing of the same values on a fresh figure."""
+
 import numpy as np
 import pytest
 from matplotlib.text import Text
@@ -10,8 +11,15 @@ from helpers.bench import drag_values
 from helpers.display.explorable import Explorable
 from helpers.display.panel import CUSTOM, ControlPanel
 from helpers.display.recycling import prepare
-from helpers.figures import (BoolParam, ChoiceParam, FloatParam, InteractiveFigure, IntParam, STATIC_ENV,
-                             interactive_figure)
+from helpers.figures import (
+    STATIC_ENV,
+    BoolParam,
+    ChoiceParam,
+    FloatParam,
+    InteractiveFigure,
+    IntParam,
+    interactive_figure,
+)
 from helpers.plots import lecture_style, new_figure
 
 FIGURE_NAMES = sorted(helpers.FIGURES)
@@ -33,8 +41,13 @@ def naive_figure(fig, n, scale, log, flip, style):
         ax.set_xticks([1, n], ["first", "last"])
         ax.tick_params(axis="y", labelsize=9, colors="purple")
     ax.legend(loc="upper left")
-    ax.annotate("peak", xy=(n, scale * n**1.5), xytext=(-40, -20), textcoords="offset points",
-                arrowprops={"arrowstyle": "->"})
+    ax.annotate(
+        "peak",
+        xy=(n, scale * n**1.5),
+        xytext=(-40, -20),
+        textcoords="offset points",
+        arrowprops={"arrowstyle": "->"},
+    )
     ax.set_title(rf"$\sum_k k^{{1.5}}$ for $n = {n}$")
     if style == "off":
         other.axis("off")
@@ -52,12 +65,26 @@ def naive_figure(fig, n, scale, log, flip, style):
 
 
 NAIVE = InteractiveFigure(
-    "naive_test_figure", "tests", naive_figure,
-    {"n": IntParam(2, 30, 8), "scale": FloatParam(0.1, 100.0, 1.0), "log": BoolParam(False),
-     "flip": BoolParam(False), "style": ChoiceParam(("plain", "off", "twin", "categories"), "plain")},
-    {"log": {"log": True}, "flipped": {"flip": True, "n": 12}, "off": {"style": "off", "scale": 40.0},
-     "twin": {"style": "twin", "log": True}, "categories": {"style": "categories"},
-     "categories again": {"style": "categories", "n": 12}, "plain": {}})
+    "naive_test_figure",
+    "tests",
+    naive_figure,
+    {
+        "n": IntParam(2, 30, 8),
+        "scale": FloatParam(0.1, 100.0, 1.0),
+        "log": BoolParam(False),
+        "flip": BoolParam(False),
+        "style": ChoiceParam(("plain", "off", "twin", "categories"), "plain"),
+    },
+    {
+        "log": {"log": True},
+        "flipped": {"flip": True, "n": 12},
+        "off": {"style": "off", "scale": 40.0},
+        "twin": {"style": "twin", "log": True},
+        "categories": {"style": "categories"},
+        "categories again": {"style": "categories", "n": 12},
+        "plain": {},
+    },
+)
 
 
 def all_figures():
@@ -108,10 +135,18 @@ def _texts(fig):
     legends' texts, annotations."""
     found = []
     for text in fig.findobj(Text):
-        if not text.get_visible() or not text.get_text().strip() or text.get_figure(root=True) is not fig:
+        if (
+            not text.get_visible()
+            or not text.get_text().strip()
+            or text.get_figure(root=True) is not fig
+        ):
             continue
-        if any(text in (t.label1, t.label2) for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-               for t in axis.majorTicks + axis.minorTicks):
+        if any(
+            text in (t.label1, t.label2)
+            for ax in fig.axes
+            for axis in (ax.xaxis, ax.yaxis)
+            for t in axis.majorTicks + axis.minorTicks
+        ):
             continue  # tick labels are collected below, only those a draw paints
         found.append(text)
     for ax in fig.axes:
@@ -119,8 +154,11 @@ def _texts(fig):
             continue
         for axis in (ax.xaxis, ax.yaxis):
             for tick in axis._update_ticks():  # the ticks a draw paints, as it places them
-                found.extend(label for label in (tick.label1, tick.label2)
-                             if label.get_visible() and label.get_text())
+                found.extend(
+                    label
+                    for label in (tick.label1, tick.label2)
+                    if label.get_visible() and label.get_text()
+                )
     return found
 
 
@@ -132,10 +170,14 @@ def _check_texts(fig, where, *, drawn=False):
         boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in _texts(fig)]
     frame = fig.bbox
     for text, box in boxes:
-        assert box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1 and box.y0 >= frame.y0 - 1 \
-            and box.y1 <= frame.y1 + 1, f"{where}: {text!r} is cut off at the figure's edge ({box.bounds})"
+        assert (
+            box.x0 >= frame.x0 - 1
+            and box.x1 <= frame.x1 + 1
+            and box.y0 >= frame.y0 - 1
+            and box.y1 <= frame.y1 + 1
+        ), f"{where}: {text!r} is cut off at the figure's edge ({box.bounds})"
     for i, (a, box_a) in enumerate(boxes):
-        for b, box_b in boxes[i + 1:]:
+        for b, box_b in boxes[i + 1 :]:
             overlap_x = min(box_a.x1, box_b.x1) - max(box_a.x0, box_b.x0)
             overlap_y = min(box_a.y1, box_b.y1) - max(box_a.y0, box_b.y0)
             assert not (overlap_x > 1 and overlap_y > 1), f"{where}: {a!r} and {b!r} overlap"
@@ -173,9 +215,13 @@ def test_every_frame_is_exact_readable_and_leaves_nothing_behind(figure):
             panel._canvas.canvas.draw()
         assert_same_pixels(composed, pixels(panel._canvas), f"{what}: composed vs full draw")
         if against_fresh_figure:
-            assert_same_pixels(composed, pixels(fresh_drawing(panel)), f"{what}: live vs fresh figure")
+            assert_same_pixels(
+                composed, pixels(fresh_drawing(panel)), f"{what}: live vs fresh figure"
+            )
         if figure is not NAIVE:  # (the naive figure's texts are not laid out with care)
-            assert all(ax.has_data() for ax in panel._canvas.axes if ax.get_visible()), f"{what}: an empty panel"
+            assert all(ax.has_data() for ax in panel._canvas.axes if ax.get_visible()), (
+                f"{what}: an empty panel"
+            )
             _check_texts(panel._canvas, what, drawn=True)
         frames += 1
 
@@ -185,12 +231,18 @@ def test_every_frame_is_exact_readable_and_leaves_nothing_behind(figure):
         before = panel.image.value
         panel.controls[name].value = value
         # the picture is redrawn in place: the same Image widget, a new picture
-        assert panel.values[name] == value and panel.image is image_widget and panel.image.value != before
+        assert (
+            panel.values[name] == value
+            and panel.image is image_widget
+            and panel.image.value != before
+        )
         check(f"{name} = {value}", against_fresh_figure=True)
         # the axes were reset cheaply: a full clear (cla: ~11 ms, every tick made anew) is only
         # for what the cheap reset cannot undo, and no chapter's figure needs one while dragging
         # (titles in a font size of their own, an equal aspect, log axes and heat maps included)
-        assert figure is NAIVE or panel._recycler.full_clears == 0, f"{name} = {value}: an axes cleared in full"
+        assert figure is NAIVE or panel._recycler.full_clears == 0, (
+            f"{name} = {value}: an axes cleared in full"
+        )
     for preset in figure.presets:
         panel.presets.value = preset
         check(f"preset {preset}", against_fresh_figure=True)
@@ -213,6 +265,7 @@ def test_a_preset_sets_every_parameter_exactly_and_stays_lit(name):
     figure: what each preset draws is the walk's business (above), and drawing it twice more
     here would double the suite's time for nothing this test looks at."""
     from dataclasses import replace
+
     figure = replace(helpers.FIGURES[name], draw=lambda fig, **values: fig.subplots().plot([0, 1]))
     panel = ControlPanel(figure)
     presets = list(figure.presets)
@@ -264,7 +317,9 @@ def test_a_control_that_does_not_affect_the_figure_is_greyed_out():
 def test_the_panel_picture_is_a_png_of_exactly_the_canvas():
     """(The panel writes its PNG itself, without Pillow's row filters: Pillow decodes it.)"""
     import io
+
     from PIL import Image
+
     panel = helpers.show("gradient_flow")
     decoded = Image.open(io.BytesIO(panel.image.value))
     decoded.verify()  # the chunks' checksums
@@ -314,7 +369,7 @@ def test_static_mode_shows_an_explorable_printed_as_a_gallery_of_presets(monkeyp
     # the printed gallery: one picture per preset; the explorer's picture is filled by script
     assert page.count('<figure class="gallery-panel"><img') == len(figure.presets)
     assert "depth 20 · width 64 · sigmoid · xavier_normal" in page
-    assert f'data-figure="gradient_flow"' in page and 'type="range"' in page
+    assert 'data-figure="gradient_flow"' in page and 'type="range"' in page
 
 
 def test_unknown_figure_and_parameter_values_are_refused_clearly():
@@ -325,13 +380,17 @@ def test_unknown_figure_and_parameter_values_are_refused_clearly():
         figure.render(depth=51)
     with pytest.raises(ValueError, match="has no parameter colour"):
         figure.render(colour="red")
-    with pytest.raises(ValueError, match=r"weight w|weight must be a number in \[0.1, 20.0\]; got 'heavy'"):
+    with pytest.raises(
+        ValueError, match=r"weight w|weight must be a number in \[0.1, 20.0\]; got 'heavy'"
+    ):
         helpers.FIGURES["chain_product"].render(weight="heavy")
 
 
 def test_a_preset_outside_the_ranges_is_refused_at_definition():
     with pytest.raises(ValueError, match="preset 'too deep': n must be a whole number from 1 to 5"):
-        InteractiveFigure("bad", "test", lambda fig, n: None, {"n": IntParam(1, 5, 2)}, {"too deep": {"n": 9}})
+        InteractiveFigure(
+            "bad", "test", lambda fig, n: None, {"n": IntParam(1, 5, 2)}, {"too deep": {"n": 9}}
+        )
 
 
 def test_overflow_is_drawn_not_raised():
@@ -339,6 +398,7 @@ def test_overflow_is_drawn_not_raised():
     figure = helpers.FIGURES["exploding_gradient_flow"]
     values = figure.presets["ReLU, gain 10, 50 layers: overflow"]
     from helpers.chapters.exploding_gradients import gain_profile
+
     full = figure.resolve(**values)
     assert not gain_profile(full["depth"], full["width"], full["activation"], full["gain"]).finite
     fig = figure.render(**values)
@@ -353,8 +413,10 @@ def test_captions_leave_out_parameters_that_do_not_apply():
     assert "std" not in figure.caption(**figure.presets["Xavier"]).replace("xavier_normal", "")
 
 
-@pytest.mark.parametrize("name, slider", [("gradient_flow", "depth"), ("matrix_product_norm", "scale"),
-                                          ("variance_theory", "depth")])
+@pytest.mark.parametrize(
+    "name, slider",
+    [("gradient_flow", "depth"), ("matrix_product_norm", "scale"), ("variance_theory", "depth")],
+)
 def test_a_slider_drag_reuses_the_background(name, slider):
     panel = helpers.show(name)
     draws_before = panel._compositor.background_draws
@@ -363,7 +425,9 @@ def test_a_slider_drag_reuses_the_background(name, slider):
     for value in values:
         panel.controls[slider].value = value
     assert panel.redraw_count == 5
-    assert panel._compositor.background_draws - draws_before <= 2  # 4 redraws, at most 2 new backgrounds
+    assert (
+        panel._compositor.background_draws - draws_before <= 2
+    )  # 4 redraws, at most 2 new backgrounds
     if name == "variance_theory":  # its titles do not mention the depth: their pixels are reused
         assert panel._compositor.sprites_reused >= 2
 
@@ -371,14 +435,19 @@ def test_a_slider_drag_reuses_the_background(name, slider):
 def test_chapter_figures_import_nothing_from_the_display_machinery():
     import pathlib
     import re
+
     chapters = pathlib.Path(helpers.__file__).parent / "chapters"
     for path in chapters.glob("*.py"):
         assert not re.search(r"\bdisplay\b|recycling|compositor", path.read_text()), path.name
 
 
 def test_a_figure_registered_by_a_lecturer_is_shown_live():
-    @interactive_figure(notebook="99_mine", params={"a": FloatParam(0.1, 10.0, 1.0)}, presets={"one": {"a": 1.0}},
-                        name="lecturers_own_figure")
+    @interactive_figure(
+        notebook="99_mine",
+        params={"a": FloatParam(0.1, 10.0, 1.0)},
+        presets={"one": {"a": 1.0}},
+        name="lecturers_own_figure",
+    )
     def mine(fig, a):
         fig.subplots().plot([0, 1], [0, a])
 
@@ -392,18 +461,25 @@ def test_a_figure_registered_by_a_lecturer_is_shown_live():
 @pytest.mark.parametrize("name", FIGURE_NAMES)
 def test_a_setting_line_gives_back_exactly_the_setting(name):
     figure = helpers.FIGURES[name]
-    for values in [figure.defaults(), figure.expensive, *(figure.preset(p) for p in figure.presets)]:
+    for values in [
+        figure.defaults(),
+        figure.expensive,
+        *(figure.preset(p) for p in figure.presets),
+    ]:
         full = figure.resolve(**values)
         assert figure.parse_state(figure.state(**full)) == full
 
 
-@pytest.mark.parametrize("line, message", [
-    ("depth=abc", "depth must be a whole number from 1 to 50; got 'abc'"),
-    ("depth=99", "depth must be a whole number from 1 to 50; got 99"),
-    ("colour=red", "has no parameter 'colour'; its parameters are depth, width"),
-    ("depth", "a setting is name=value pairs joined by '&'"),
-    ("init=nonsense", "init must be one of 'small'"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("depth=abc", "depth must be a whole number from 1 to 50; got 'abc'"),
+        ("depth=99", "depth must be a whole number from 1 to 50; got 99"),
+        ("colour=red", "has no parameter 'colour'; its parameters are depth, width"),
+        ("depth", "a setting is name=value pairs joined by '&'"),
+        ("init=nonsense", "init must be one of 'small'"),
+    ],
+)
 def test_a_bad_setting_line_is_refused_clearly(line, message):
     with pytest.raises(ValueError, match=message):
         helpers.FIGURES["variance_theory"].parse_state(line)
@@ -430,7 +506,9 @@ def test_an_instructor_shows_only_the_controls_taught_so_far():
     assert shown == ["depth", "activation"]
     panel.presets.value = "He (ReLU)"  # presets still set the hidden controls
     assert panel.values["init"] == "he_normal"
-    with pytest.raises(ValueError, match="controls must be a list of 'variance_theory''s parameters"):
+    with pytest.raises(
+        ValueError, match="controls must be a list of 'variance_theory''s parameters"
+    ):
         helpers.show("variance_theory", controls=["depht"])
 
 
@@ -445,6 +523,7 @@ def test_a_gallery_caption_carries_the_setting_line(monkeypatch, tmp_path):
 
 def html_escape(text):
     import html
+
     return html.escape(text)
 
 
@@ -452,13 +531,33 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
     """(The load test itself starts Voilà and Chromium with tens of kernels: minutes, not a unit
     test. Its numbers are in the README; here its interface.)"""
     from helpers import bench, classload
+
     with pytest.raises(ValueError, match="class sizes must be whole numbers from 1 to 60"):
         classload.measure([0])
     with pytest.raises(SystemExit):
         bench.main(["--class", "100"])
-    report = {"class": [{"students": 10, "rendered": 10, "moved": 10, "median_ms": 120.0, "p95_ms": 300.0,
-                         "load_s_median": 9.5, "load_s_max": 14.25, "kernel_rss_mb_max": 370.0, "total_rss_mb": 3900.0}],
-              "first_failing_students": None, "failing_p95_ms": 1000.0, "notebook": "10_playground.ipynb", "cpus": 2}
-    assert "      10       10             9.5, 14.2        120      300        370      3900" in classload.table(report)
+    report = {
+        "class": [
+            {
+                "students": 10,
+                "rendered": 10,
+                "moved": 10,
+                "median_ms": 120.0,
+                "p95_ms": 300.0,
+                "load_s_median": 9.5,
+                "load_s_max": 14.25,
+                "kernel_rss_mb_max": 370.0,
+                "total_rss_mb": 3900.0,
+            }
+        ],
+        "first_failing_students": None,
+        "failing_p95_ms": 1000.0,
+        "notebook": "10_playground.ipynb",
+        "cpus": 2,
+    }
+    assert (
+        "      10       10             9.5, 14.2        120      300        370      3900"
+        in classload.table(report)
+    )
     assert not classload._failed(report["class"][0])
     assert classload._failed({**report["class"][0], "p95_ms": 1500.0})

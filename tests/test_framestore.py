@@ -1,5 +1,6 @@
 """The frame store (helpers.framestore), the frames drawn for it (helpers.display.frames), the
 handout's explorable block (helpers.display.explorable) and the live panel's use of the store."""
+
 import io
 import json
 import multiprocessing
@@ -13,7 +14,7 @@ from helpers import framestore
 from helpers.display import frames
 from helpers.display.explorable import Explorable
 from helpers.display.panel import ControlPanel
-from helpers.figures import FIGURES, FloatParam, IntParam, InteractiveFigure
+from helpers.figures import FIGURES, FloatParam, InteractiveFigure, IntParam
 from helpers.framestore import FrameStore
 from helpers.seeding import course_seed, set_course_seed
 
@@ -22,20 +23,29 @@ def tiny(fig, n, scale):
     fig.subplots().plot(np.arange(n) * scale)
 
 
-TINY = InteractiveFigure("tiny_store_figure", "tests", tiny,
-                         {"n": IntParam(2, 20, 5, unit="points"), "scale": FloatParam(0.5, 2.0, 1.0)},
-                         {"five": {"n": 5}, "ten, steep": {"n": 10, "scale": 2.0}},
-                         figsize=(3, 2), explore={"n": [2, 5, 20]},
-                         relevant=lambda v: [k for k in v if k != "n" or v["scale"] < 2.0])
+TINY = InteractiveFigure(
+    "tiny_store_figure",
+    "tests",
+    tiny,
+    {"n": IntParam(2, 20, 5, unit="points"), "scale": FloatParam(0.5, 2.0, 1.0)},
+    {"five": {"n": 5}, "ten, steep": {"n": 10, "scale": 2.0}},
+    figsize=(3, 2),
+    explore={"n": [2, 5, 20]},
+    relevant=lambda v: [k for k in v if k != "n" or v["scale"] < 2.0],
+)
 
 
 def test_every_course_figure_explores_a_parameter_at_values_a_class_would_scrub():
     for figure in FIGURES.values():
-        assert figure.explore, f"{figure.name} explores nothing: its handout would only show presets"
+        assert figure.explore, (
+            f"{figure.name} explores nothing: its handout would only show presets"
+        )
         for name in figure.explore:
             values = figure.explore_values(name)
             assert len(values) >= 4, (figure.name, name, values)
-            assert all(figure.preset(p)[name] in values for p in figure.presets)  # every preset on it
+            assert all(
+                figure.preset(p)[name] in values for p in figure.presets
+            )  # every preset on it
 
 
 def test_explore_is_checked_when_a_figure_is_defined():
@@ -44,7 +54,9 @@ def test_explore_is_checked_when_a_figure_is_defined():
         InteractiveFigure("bad", "tests", tiny, params, {"p": {}}, explore={"n": [2, 40]})
     with pytest.raises(ValueError, match="at two values or more"):
         InteractiveFigure("bad", "tests", tiny, params, {"p": {}}, explore={"n": [2]})
-    with pytest.raises(ValueError, match=r"can explore only a numeric parameter \(n, scale\); got 'size'"):
+    with pytest.raises(
+        ValueError, match=r"can explore only a numeric parameter \(n, scale\); got 'size'"
+    ):
         InteractiveFigure("bad", "tests", tiny, params, {"p": {}}, explore={"size": [1, 2]})
 
 
@@ -55,7 +67,9 @@ def test_the_frame_grid_is_every_preset_at_every_explored_value():
     assert all(values["scale"] == 2.0 for preset, values in grid if preset == "ten, steep")
 
 
-def test_an_address_changes_with_the_setting_the_seed_the_code_and_the_resolution(tmp_path, monkeypatch):
+def test_an_address_changes_with_the_setting_the_seed_the_code_and_the_resolution(
+    tmp_path, monkeypatch
+):
     store = FrameStore(tmp_path)
     values = TINY.resolve()
     key = store.key(TINY, values, 100)
@@ -117,6 +131,7 @@ def _race(folder, counter, barrier):
         with open(counter, "a") as file:
             file.write("drawn\n")
         import time
+
         time.sleep(0.3)  # long enough that the others ask while it draws
         return framestore.encode_webp(np.zeros((4, 4, 3), np.uint8))
 
@@ -135,6 +150,7 @@ def test_concurrent_requests_for_one_frame_draw_it_once(tmp_path):
 
 def test_the_store_is_bounded_and_removes_what_was_used_longest_ago(tmp_path):
     import os
+
     store = FrameStore(tmp_path, max_bytes=10**9)
     payload = b"RIFF\0\0\0\0WEBP" + bytes(3000)
     keys = [f"{i:02d}" + "0" * 62 for i in range(5)]
@@ -154,7 +170,9 @@ def test_where_the_store_lives(monkeypatch, tmp_path):
     monkeypatch.setenv(framestore.ENVIRONMENT_VARIABLE, str(tmp_path))
     assert framestore.default_store().folder == tmp_path
     monkeypatch.setenv(framestore.SIZE_VARIABLE, "lots")
-    with pytest.raises(ValueError, match="HELPERS_FRAMES_MAX_MB must be a number of megabytes; got 'lots'"):
+    with pytest.raises(
+        ValueError, match="HELPERS_FRAMES_MAX_MB must be a number of megabytes; got 'lots'"
+    ):
         FrameStore(tmp_path)
 
 
@@ -170,17 +188,27 @@ def test_an_explorable_block_holds_every_frame_once_and_says_what_its_slider_doe
     assert digests == set(gallery) | set(pending) and not set(gallery) & set(pending)
     # the steep preset makes n irrelevant: its slider is inert, and its frames are one frame
     assert data["presets"][1]["inert"] == [True] and data["presets"][0]["inert"] == [False]
-    assert data["sliders"][0]["spoken"] == ["n 2 points", "n 5 points", "n 10 points", "n 20 points"]
+    assert data["sliders"][0]["spoken"] == [
+        "n 2 points",
+        "n 5 points",
+        "n 10 points",
+        "n 20 points",
+    ]
     assert 'type="range"' in page and 'aria-valuetext="n 5 points"' in page and "<output" in page
     for point in data["points"].values():  # each frame decodes to the figure's size
         digest = point[0]
-        encoded = pending.get(digest) or re.search(rf'data-frame="{digest}"[^>]*base64,([^"]+)', page).group(1)
+        encoded = pending.get(digest) or re.search(
+            rf'data-frame="{digest}"[^>]*base64,([^"]+)', page
+        ).group(1)
         import base64
+
         assert Image.open(io.BytesIO(base64.b64decode(encoded))).size == (300, 200)
 
 
 def test_a_figure_without_explored_values_shows_its_presets(tmp_path):
-    plain = InteractiveFigure("plain_store_figure", "tests", tiny, TINY.params, TINY.presets, figsize=(3, 2))
+    plain = InteractiveFigure(
+        "plain_store_figure", "tests", tiny, TINY.params, TINY.presets, figsize=(3, 2)
+    )
     page = Explorable(plain, FrameStore(tmp_path))._repr_html_()
     assert page.count("<img data-frame=") == 2 and 'type="range"' not in page
 
@@ -208,5 +236,7 @@ def test_a_figure_shown_twice_in_a_page_stores_its_frames_once(tmp_path):
     assert re.search(r'class="explorable-frames">\{\}</script>', page)
     assert "The same figure as above" in page
     with pytest.raises(ValueError, match="frames_from must be a block of 'plain_store_figure'"):
-        Explorable(InteractiveFigure("plain_store_figure", "tests", tiny, TINY.params, TINY.presets),
-                   frames_from=first)
+        Explorable(
+            InteractiveFigure("plain_store_figure", "tests", tiny, TINY.params, TINY.presets),
+            frames_from=first,
+        )

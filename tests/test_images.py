@@ -1,5 +1,6 @@
 """Every committed diagram is what its script draws today (images/make_diagrams.py), and every
 notebook that shows one carries exactly that picture as a cell attachment."""
+
 import base64
 import importlib.util
 import io
@@ -34,7 +35,10 @@ def showing(name):
 def test_committed_diagram_is_what_the_script_draws(name, tmp_path):
     committed = IMAGES / name
     assert committed.exists(), f"{name} is missing: run python images/make_diagrams.py"
-    old, new = pixels(committed.read_bytes()), pixels(make_diagrams.save(name, tmp_path).read_bytes())
+    old, new = (
+        pixels(committed.read_bytes()),
+        pixels(make_diagrams.save(name, tmp_path).read_bytes()),
+    )
     assert old.shape == new.shape, f"{name} {STALE} (its size changed)"
     differing = int((old != new).any(axis=2).sum())
     assert differing == 0, f"{name} {STALE} ({differing} pixels differ)"
@@ -48,4 +52,6 @@ def test_every_diagram_is_shown_by_a_notebook_as_the_committed_picture(name):
     for notebook, cell in cells:
         attached = cell.get("attachments", {}).get(name, {}).get("image/png")
         assert attached, f"{notebook} shows {name} without attaching it: {STALE}"
-        assert np.array_equal(pixels(base64.b64decode(attached)), committed), f"{notebook}'s copy of {name} {STALE}"
+        assert np.array_equal(pixels(base64.b64decode(attached)), committed), (
+            f"{notebook}'s copy of {name} {STALE}"
+        )

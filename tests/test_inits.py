@@ -6,8 +6,17 @@ import torch
 
 import helpers
 
-REQUIRED = {"small", "standard", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal",
-            "lecun_normal", "orthogonal", "zeros"}
+REQUIRED = {
+    "small",
+    "standard",
+    "xavier_uniform",
+    "xavier_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_normal",
+    "orthogonal",
+    "zeros",
+}
 FAN_IN, FAN_OUT = 400, 300
 
 
@@ -25,13 +34,16 @@ def test_empirical_std_matches_formula(name):
     assert weight.std().item() == pytest.approx(expected, rel=0.02, abs=1e-12)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("small", 0.01),
-    ("standard", 1 / math.sqrt(3 * FAN_IN)),      # Glorot eq. 1: n·Var[W] = 1/3
-    ("xavier_normal", math.sqrt(2 / (FAN_IN + FAN_OUT))),
-    ("he_normal", math.sqrt(2 / FAN_IN)),
-    ("lecun_normal", 1 / math.sqrt(FAN_IN)),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("small", 0.01),
+        ("standard", 1 / math.sqrt(3 * FAN_IN)),  # Glorot eq. 1: n·Var[W] = 1/3
+        ("xavier_normal", math.sqrt(2 / (FAN_IN + FAN_OUT))),
+        ("he_normal", math.sqrt(2 / FAN_IN)),
+        ("lecun_normal", 1 / math.sqrt(FAN_IN)),
+    ],
+)
 def test_formulas_are_the_papers(name, expected):
     assert helpers.INITS[name].std(FAN_IN, FAN_OUT) == pytest.approx(expected)
 
@@ -67,5 +79,7 @@ def test_same_generator_seed_same_weights():
 def test_bad_inits_name_the_valid_choices():
     with pytest.raises(ValueError, match="init must be one of .*'he_normal'.*got 'kaiming'"):
         helpers.get_init("kaiming")
-    with pytest.raises(ValueError, match=r"standard deviation\) must be a number in \[0.0, inf\]; got -1"):
+    with pytest.raises(
+        ValueError, match=r"standard deviation\) must be a number in \[0.0, inf\]; got -1"
+    ):
         helpers.get_init(-1)

@@ -1,5 +1,6 @@
 """The control panel in a real IPython kernel, where the event loop runs and redraws are
 throttled (the headless tests have no loop, so there every change redraws at once)."""
+
 import pytest
 from jupyter_client.manager import start_new_kernel
 
@@ -30,7 +31,9 @@ def kernel():
 
 def run(client, code):
     outputs = []
-    reply = client.execute_interactive(code, timeout=60, output_hook=lambda msg: outputs.append(msg))
+    reply = client.execute_interactive(
+        code, timeout=60, output_hook=lambda msg: outputs.append(msg)
+    )
     assert reply["content"]["status"] == "ok", reply["content"]
     return "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
 

@@ -26,16 +26,22 @@ def test_per_layer_marks_non_finite_layers():
 
 def test_training_curves_mark_divergence():
     data = helpers.digits()
-    run = helpers.train(helpers.mlp(8, 64, "relu", 1.0, in_features=64, out_features=10), data,
-                        steps=50, lr=1.0, progress=False)
+    run = helpers.train(
+        helpers.mlp(8, 64, "relu", 1.0, in_features=64, out_features=10),
+        data,
+        steps=50,
+        lr=1.0,
+        progress=False,
+    )
     fig = plots.new_figure()
     ax = fig.subplots()
     plots.training_curves(ax, {"too large": run})
     assert any(f"diverged at step {run.diverged_at}" in t.get_text() for t in ax.texts)
 
 
-@pytest.mark.parametrize("name", sorted(n for n, f in helpers.FIGURES.items()
-                                        if {"activation", "first"} & set(f.params)))
+@pytest.mark.parametrize(
+    "name", sorted(n for n, f in helpers.FIGURES.items() if {"activation", "first"} & set(f.params))
+)
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 def test_a_figure_draws_an_activation_in_that_activations_colour(name, activation):
     """One colour per thing: wherever a figure is told to show an activation, something it
@@ -48,8 +54,14 @@ def test_a_figure_draws_an_activation_in_that_activations_colour(name, activatio
     fig = figure.render(**{key: activation})
     to_rgb = matplotlib.colors.to_rgb
     drawn = {to_rgb(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
-    drawn |= {tuple(c[:3]) for ax in fig.axes for coll in ax.collections for c in coll.get_facecolors()}
-    assert to_rgb(plots.COLORS[activation]) in drawn, f"{name} does not draw {activation} in its colour"
+    drawn |= {
+        tuple(c[:3]) for ax in fig.axes for coll in ax.collections for c in coll.get_facecolors()
+    }
+    assert to_rgb(plots.COLORS[activation]) in drawn, (
+        f"{name} does not draw {activation} in its colour"
+    )
     others = {to_rgb(plots.COLORS[a]) for a in ("sigmoid", "tanh", "relu") if a != activation}
     lines = {to_rgb(line.get_color()) for ax in fig.axes for line in ax.get_lines()}
-    assert not (lines & others) or name == "compare_activations", f"{name} borrows another activation's colour"
+    assert not (lines & others) or name == "compare_activations", (
+        f"{name} borrows another activation's colour"
+    )

@@ -1,7 +1,9 @@
 """The repository's own rules: notebook naming and output policy, every figure and exercise
 wired into its notebook, pinned dependencies, no build output committed."""
+
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -25,15 +27,19 @@ def test_notebooks_are_stored_without_outputs(path):
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None, \
+            assert cell.outputs == [] and cell.execution_count is None, (
                 f"{path.name} has stored outputs: clear them before committing"
+            )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_first_code_cell_sets_up_in_one_line(path):
+def test_first_code_cell_imports_and_sets_up(path):
+    """One import line and the visible set-up line, nothing else (ruff format separates them)."""
     notebook = nbformat.read(path, as_version=4)
     first_code = next(c for c in notebook.cells if c.cell_type == "code")
-    assert first_code.source.count("\n") == 0 and "helpers.setup(" in first_code.source
+    lines = [line for line in first_code.source.splitlines() if line.strip()]
+    assert len(lines) == 2 and lines[0].startswith("import helpers")
+    assert re.fullmatch(r"SEED = helpers\.setup\(seed=0\)", lines[1])
 
 
 def _sources(notebook_name):
@@ -63,8 +69,16 @@ def test_requirements_pin_the_stack_and_install_the_package():
 
 
 def test_no_build_output_or_caches_are_tracked():
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
-    offending = [f for f in tracked if re.search(r"(^|/)(build|__pycache__|\.ipynb_checkpoints|\.pytest_cache)/|\.egg-info/|\.html$", f)]
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.split()
+    offending = [
+        f
+        for f in tracked
+        if re.search(
+            r"(^|/)(build|__pycache__|\.ipynb_checkpoints|\.pytest_cache)/|\.egg-info/|\.html$", f
+        )
+    ]
     assert offending == []
 
 
@@ -77,7 +91,9 @@ def test_notebook_opens_with_its_title_and_reads_as_markdown(path):
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
             # a line like "# ## Heading" is a percent-format prefix that was never stripped
-            assert not re.search(r"^# (#|\*|\$|\w)", cell.source[2:] if cell is first else cell.source, re.M), cell.source[:60]
+            assert not re.search(
+                r"^# (#|\*|\$|\w)", cell.source[2:] if cell is first else cell.source, re.M
+            ), cell.source[:60]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -95,6 +111,7 @@ def test_every_notebook_is_a_slide_deck(path):
     and every section ('## ') start a slide, every live figure a sub-slide; a section heading
     never hides inside a cell, where no slide could start at it."""
     import nbformat
+
     cells = nbformat.read(path, as_version=4).cells
     kinds = [cell.metadata.get("slideshow", {}).get("slide_type") for cell in cells]
     assert kinds[0] == "slide"
@@ -108,3 +125,27 @@ def test_every_notebook_is_a_slide_deck(path):
         if cell.cell_type == "markdown":
             inner = [line for line in lines[1:] if line.startswith("## ")]
             assert not inner, f"a section starts inside a cell: {inner[0]!r}"
+
+
+def test_ruff_keeps_one_style_everywhere():
+    """`ruff format` and `ruff check` (configured in pyproject.toml: lines of at most 100
+    characters) on helpers/, tests/, images/ and the notebooks."""
+    for command in (["format", "--check"], ["check"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "."], cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"ruff {' '.join(command)}:\n{done.stdout}{done.stderr}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_notebook_code_line_is_wider_than_a_projector_shows(path):
+    """At 1280 px JupyterLab shows about 100 characters of code, and a printed handout as many."""
+    notebook = nbformat.read(path, as_version=4)
+    wide = [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > 100
+    ]
+    assert wide == [], f"{len(wide)} code lines over 100 characters, e.g. {wide[:2]}"

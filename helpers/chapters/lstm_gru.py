@@ -1,4 +1,5 @@
 """06_lstm_gru: how far back a recurrent layer's gradient reaches (vanilla RNN, LSTM, GRU)."""
+
 from __future__ import annotations
 
 import math
@@ -10,12 +11,15 @@ from ..exercises import exercise
 from ..figures import ChoiceParam, FloatParam, interactive_figure
 from ..plots import COLORS, per_lag
 from ..recurrent import hidden_jacobian_norms, input_sensitivity, recurrent_core
-from ..seeding import generator as random_stream, seeded_cache
+from ..seeding import generator as random_stream
+from ..seeding import seeded_cache
 
 NOTEBOOK = "06_lstm_gru"
 HIDDEN = 32
 STEPS = 100
-BATCH = 8  # half of recurrent_gradient_norms's 16: the live figure's measurements take 30 ms, not 100
+BATCH = (
+    8  # half of recurrent_gradient_norms's 16: the live figure's measurements take 30 ms, not 100
+)
 JACOBIAN_EVERY = 3  # a spectral norm (an SVD per sequence) at every third lag
 FORGET_BIASES = ("PyTorch default", "0", "1", "2", "3")
 
@@ -52,12 +56,16 @@ FLOOR, CEILING = 1e-30, 1e15
     explore={"recurrent_scale": [0.5, 0.9, 1.0, 1.1, 1.5, 2.0, 3.0]},
     notebook=NOTEBOOK,
     title="How far back the gradient reaches: RNN, LSTM and GRU",
-    params={"recurrent_scale": FloatParam(0.25, 4.0, 1.0, log=True, label="RNN: λ₁ of W_hh"),
-            "forget_bias": ChoiceParam(FORGET_BIASES, "PyTorch default", label="LSTM forget bias")},
-    presets={"RNN λ₁ = 0.9: vanishing": {"recurrent_scale": 0.9, "forget_bias": "PyTorch default"},
-             "RNN λ₁ = 1": {"recurrent_scale": 1.0, "forget_bias": "PyTorch default"},
-             "RNN λ₁ = 2: exploding": {"recurrent_scale": 2.0, "forget_bias": "PyTorch default"},
-             "LSTM forget bias 3": {"recurrent_scale": 1.0, "forget_bias": "3"}},
+    params={
+        "recurrent_scale": FloatParam(0.25, 4.0, 1.0, log=True, label="RNN: λ₁ of W_hh"),
+        "forget_bias": ChoiceParam(FORGET_BIASES, "PyTorch default", label="LSTM forget bias"),
+    },
+    presets={
+        "RNN λ₁ = 0.9: vanishing": {"recurrent_scale": 0.9, "forget_bias": "PyTorch default"},
+        "RNN λ₁ = 1": {"recurrent_scale": 1.0, "forget_bias": "PyTorch default"},
+        "RNN λ₁ = 2: exploding": {"recurrent_scale": 2.0, "forget_bias": "PyTorch default"},
+        "LSTM forget bias 3": {"recurrent_scale": 1.0, "forget_bias": "3"},
+    },
     frame=lambda v: [{"xlim": (0, STEPS - 1), "ylim": (FLOOR, CEILING)}] * 2,
 )
 def bptt_gradients(fig, recurrent_scale, forget_bias):
@@ -73,8 +81,12 @@ def bptt_gradients(fig, recurrent_scale, forget_bias):
     left.legend(loc="lower left")
 
     per_lag(right, rnn_input, color=COLORS["rnn"], label=f"RNN (λ₁ = {recurrent_scale:.3g})")
-    per_lag(right, gated_sensitivity("lstm", forget_bias_value(forget_bias)), color=COLORS["lstm"],
-            label=f"LSTM (forget bias: {forget_bias})")
+    per_lag(
+        right,
+        gated_sensitivity("lstm", forget_bias_value(forget_bias)),
+        color=COLORS["lstm"],
+        label=f"LSTM (forget bias: {forget_bias})",
+    )
     per_lag(right, gated_sensitivity("gru", None), color=COLORS["gru"], label="GRU")
     right.set_ylabel(r"$\|\partial h_T/\partial x_{T-k}\|$ ÷ lag 0")
     right.set_title("input sensitivity")
@@ -84,33 +96,49 @@ def bptt_gradients(fig, recurrent_scale, forget_bias):
         ax.set_yticks(10.0 ** np.arange(-30, 16, 5))
         ax.set_xlim(0, STEPS - 1)
     reach = _reach(rnn_input)
-    fig.suptitle(f"{HIDDEN} units, {STEPS} steps: the RNN's input sensitivity stays above 10⁻³ for "
-                 f"{reach} steps")
+    fig.suptitle(
+        f"{HIDDEN} units, {STEPS} steps: the RNN's input sensitivity stays above 10⁻³ for "
+        f"{reach} steps"
+    )
 
 
 def _reach(sensitivity: np.ndarray, level: float = 1e-3) -> str:
     """How many steps back the sensitivity stays above ``level`` ("all 99" if it never drops)."""
     below = np.flatnonzero(~(sensitivity >= level))
-    return f"all {len(sensitivity) - 1}" if len(below) == 0 else str(int(below[0]) - 1 if below[0] else 0)
+    return (
+        f"all {len(sensitivity) - 1}"
+        if len(below) == 0
+        else str(int(below[0]) - 1 if below[0] else 0)
+    )
 
 
-@exercise("06.1", "Predict, then run: an LSTM's forget gates all sit at σ(2). By what factor does "
-          "the cell state's own path carry c_{T−20} into c_T?",
-          hint="c_T = f ⊙ c_{T−1} + …: twenty factors of σ(2) = 1/(1 + e^(−2)).")
+@exercise(
+    "06.1",
+    "Predict, then run: an LSTM's forget gates all sit at σ(2). By what factor does "
+    "the cell state's own path carry c_{T−20} into c_T?",
+    hint="c_T = f ⊙ c_{T−1} + …: twenty factors of σ(2) = 1/(1 + e^(−2)).",
+)
 def _forget_product():
     return (1 / (1 + math.exp(-2))) ** 20
 
 
-@exercise("06.2", "A tanh RNN has an orthogonal recurrent matrix times 0.8. Bound ‖∂h_T/∂h_{T−30}‖₂ "
-          "from above (Pascanu et al.'s bound, γ = 1 for tanh).",
-          hint="(γ·λ₁)^k with λ₁ = 0.8 and k = 30.")
+@exercise(
+    "06.2",
+    "A tanh RNN has an orthogonal recurrent matrix times 0.8. Bound ‖∂h_T/∂h_{T−30}‖₂ "
+    "from above (Pascanu et al.'s bound, γ = 1 for tanh).",
+    hint="(γ·λ₁)^k with λ₁ = 0.8 and k = 30.",
+)
 def _rnn_bound():
-    return 0.8 ** 30
+    return 0.8**30
 
 
-@exercise("06.3", "Which forget bias keeps more than half of the cell state's own signal over 50 "
-          "steps, if the gate sits at σ(b)? Give the smallest b (to two decimals).",
-          hint="σ(b)^50 = 1/2, so σ(b) = 2^(−1/50) and b = log(σ/(1 − σ)).", rel_tolerance=0.01)
+@exercise(
+    "06.3",
+    "Which forget bias keeps more than half of the cell state's own signal over 50 "
+    "steps, if the gate sits at σ(b)? Give the smallest b (to two decimals).",
+    hint="σ(b)^50 = 1/2, so σ(b) = 2^(−1/50) and b = log(σ/(1 − σ)).",
+    rel_tolerance=0.01,
+)
 def _forget_bias_for_half():
     gate = 2 ** (-1 / 50)
     return math.log(gate / (1 - gate))

@@ -11,12 +11,12 @@
 
 A figure's drawing function knows none of this: it is plain matplotlib.
 """
+
 from __future__ import annotations
 
 import os
 
 from ..figures import STATIC_ENV, InteractiveFigure, get_figure
-
 
 _in_this_handout = {}  # figure name -> its first explorable block (one kernel runs one notebook)
 
@@ -28,10 +28,12 @@ def show(figure: InteractiveFigure | str, **initial):
     figure = get_figure(figure)
     if os.environ.get(STATIC_ENV):
         from .explorable import Explorable
+
         # (the initial values and controls are the live panel's; a figure shown again in the
         # same notebook, hence the same handout page, reuses the frames of its first block)
         block = Explorable(figure, frames_from=_in_this_handout.get(figure.name))
         _in_this_handout.setdefault(figure.name, block)
         return block
     from .panel import ControlPanel  # ipywidgets only where a live panel is wanted
+
     return ControlPanel(figure, **initial)

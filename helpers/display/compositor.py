@@ -19,6 +19,7 @@ pixel for pixel what a full draw gives; where a drawing puts an artist beneath t
 frame is drawn in full instead. The tests check every figure, along a slider drag and through the
 presets, and a figure written in the most naive matplotlib style.
 """
+
 from __future__ import annotations
 
 from matplotlib.artist import Artist
@@ -31,8 +32,14 @@ from matplotlib.text import Text
 def _axis_signature(axis) -> tuple:
     locations = tuple(axis.get_majorticklocs())
     labels = tuple(axis.get_major_formatter().format_ticks(list(locations)))
-    return (axis.get_scale(), locations, labels, axis.label.get_text(), axis.label.get_color(),
-            axis.get_visible())
+    return (
+        axis.get_scale(),
+        locations,
+        labels,
+        axis.label.get_text(),
+        axis.label.get_color(),
+        axis.get_visible(),
+    )
 
 
 def _limits(low_high) -> tuple:
@@ -44,10 +51,19 @@ def background_signature(fig: Figure) -> tuple:
     """Everything the background layer's pixels depend on (for the axes the course draws)."""
     parts = [tuple(fig.bbox.bounds), tuple(fig.patch.get_facecolor())]
     for ax in fig.axes:
-        parts.append((ax.get_visible(), ax.axison, tuple(ax.get_position().bounds),
-                      _limits(ax.get_xlim()), _limits(ax.get_ylim()), tuple(ax.patch.get_facecolor()),
-                      tuple((name, s.get_visible()) for name, s in ax.spines.items()),
-                      _axis_signature(ax.xaxis), _axis_signature(ax.yaxis)))
+        parts.append(
+            (
+                ax.get_visible(),
+                ax.axison,
+                tuple(ax.get_position().bounds),
+                _limits(ax.get_xlim()),
+                _limits(ax.get_ylim()),
+                tuple(ax.patch.get_facecolor()),
+                tuple((name, s.get_visible()) for name, s in ax.spines.items()),
+                _axis_signature(ax.xaxis),
+                _axis_signature(ax.yaxis),
+            )
+        )
     return tuple(parts)
 
 
@@ -56,7 +72,9 @@ def _background_of(ax: Axes) -> set[int]:
 
 
 def _background_zorder(ax: Axes) -> float:
-    return max(ax.xaxis.get_zorder(), ax.yaxis.get_zorder(), *(s.get_zorder() for s in ax.spines.values()))
+    return max(
+        ax.xaxis.get_zorder(), ax.yaxis.get_zorder(), *(s.get_zorder() for s in ax.spines.values())
+    )
 
 
 def _beneath_background(fig: Figure) -> bool:
@@ -64,15 +82,22 @@ def _beneath_background(fig: Figure) -> bool:
     for ax in fig.axes:
         level = _background_zorder(ax)
         background = _background_of(ax)
-        if any(a.get_visible() and a.get_zorder() <= level for a in ax.get_children() if id(a) not in background):
+        if any(
+            a.get_visible() and a.get_zorder() <= level
+            for a in ax.get_children()
+            if id(a) not in background
+        ):
             return True
     return False
 
 
 def _axes_overlap(fig: Figure) -> bool:
     boxes = [ax.get_position() for ax in fig.axes if ax.get_visible()]
-    return any(a.overlaps(b) and min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
-               for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    return any(
+        a.overlaps(b) and min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+    )
 
 
 def foreground_artists(fig: Figure) -> list[Artist]:
@@ -107,24 +132,52 @@ def _sprite_keys(foreground: list[Artist], fig: Figure, renderer) -> dict[int, t
     keys = {}
     for key_id, (artist, box) in boxes.items():
         padded = box.padded(SPRITE_MARGIN)
-        if any(padded.overlaps(other) for other_id, (_, other) in boxes.items() if other_id != key_id):
+        if any(
+            padded.overlaps(other) for other_id, (_, other) in boxes.items() if other_id != key_id
+        ):
             continue
-        keys[key_id] = (_pixel_box(box), *(_legend_look(artist) if isinstance(artist, Legend) else _text_look(artist)))
+        keys[key_id] = (
+            _pixel_box(box),
+            *(_legend_look(artist) if isinstance(artist, Legend) else _text_look(artist)),
+        )
     return keys
 
 
 def _text_look(text: Text) -> tuple:
-    return (text.get_text(), str(text.get_color()), text.get_alpha(), hash(text.get_fontproperties()),
-            text.get_rotation(), text.get_usetex())
+    return (
+        text.get_text(),
+        str(text.get_color()),
+        text.get_alpha(),
+        hash(text.get_fontproperties()),
+        text.get_rotation(),
+        text.get_usetex(),
+    )
 
 
 def _legend_look(legend: Legend) -> tuple:
     def look(handle):
-        return tuple(str(getattr(handle, f"get_{p}", lambda: None)())
-                     for p in ("color", "facecolor", "edgecolor", "hatch", "linestyle", "linewidth", "marker"))
+        return tuple(
+            str(getattr(handle, f"get_{p}", lambda: None)())
+            for p in (
+                "color",
+                "facecolor",
+                "edgecolor",
+                "hatch",
+                "linestyle",
+                "linewidth",
+                "marker",
+            )
+        )
+
     frame = legend.get_frame()
-    return ("legend", tuple(_text_look(t) for t in legend.texts), tuple(look(h) for h in legend.legend_handles),
-            legend.get_frame_on(), str(frame.get_facecolor()), str(frame.get_edgecolor()))
+    return (
+        "legend",
+        tuple(_text_look(t) for t in legend.texts),
+        tuple(look(h) for h in legend.legend_handles),
+        legend.get_frame_on(),
+        str(frame.get_facecolor()),
+        str(frame.get_edgecolor()),
+    )
 
 
 def _pixel_box(box) -> tuple:

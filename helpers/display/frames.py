@@ -7,6 +7,7 @@ encoded losslessly. A test decodes a stored frame and the live panel's picture a
 values and compares them pixel for pixel. ``fill`` draws a figure's whole frame grid (presets x
 explored values) in worker processes, taking what the store holds already.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -35,8 +36,12 @@ def draw(figure: InteractiveFigure, values: dict, dpi: int = FRAME_DPI) -> np.nd
     return np.array(np.asarray(fig.canvas.buffer_rgba())[:, :, :3])
 
 
-def frame(figure: InteractiveFigure | str, values: dict, store: FrameStore | None = None,
-          dpi: int = FRAME_DPI) -> bytes:
+def frame(
+    figure: InteractiveFigure | str,
+    values: dict,
+    store: FrameStore | None = None,
+    dpi: int = FRAME_DPI,
+) -> bytes:
     """The frame of ``figure`` at ``values`` (lossless WebP): from the store when it is there,
     else drawn (and stored, when there is a store: ``store`` or the default one)."""
     figure = get_figure(figure)
@@ -44,13 +49,17 @@ def frame(figure: InteractiveFigure | str, values: dict, store: FrameStore | Non
     store = store if store is not None else default_store()
     if store is None:
         return encode_webp(draw(figure, values, dpi))
-    return store.get_or_render(store.key(figure, values, dpi), lambda: encode_webp(draw(figure, values, dpi)))
+    return store.get_or_render(
+        store.key(figure, values, dpi), lambda: encode_webp(draw(figure, values, dpi))
+    )
 
 
 # --- filling the store in worker processes ---------------------------------------------------
 
+
 def _start_worker(seed: int) -> None:
     from ..session import setup
+
     with contextlib.redirect_stdout(io.StringIO()):
         setup(seed)  # the notebook's own set-up: seed, one thread, the lecture style
 
@@ -69,21 +78,29 @@ def _draw_row(name: str, row: list[dict], folder: str, dpi: int) -> tuple[int, i
     return drawn, len(row) - drawn
 
 
-def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int = FRAME_DPI,
-         quiet: bool = False) -> dict:
+def fill(
+    figures=None,
+    store: FrameStore | None = None,
+    jobs: int = 2,
+    dpi: int = FRAME_DPI,
+    quiet: bool = False,
+) -> dict:
     """Draw every frame of ``figures`` (default: all) that the store lacks, ``jobs`` worker
     processes at a time, at the course seed in force here. Returns {"drawn", "found", "seconds"}."""
-    from concurrent.futures import ProcessPoolExecutor
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm.auto import tqdm
 
     from ..figures import FIGURES
     from ..seeding import course_seed
-    from tqdm.auto import tqdm
 
     figures = [get_figure(f) for f in (figures if figures is not None else list(FIGURES))]
     store = store if store is not None else default_store()
     if store is None:
-        raise ValueError("the frame store is turned off (HELPERS_FRAMES=off): there is nowhere to put frames")
+        raise ValueError(
+            "the frame store is turned off (HELPERS_FRAMES=off): there is nowhere to put frames"
+        )
     start = time.perf_counter()
     missing = {}  # (figure, preset) -> the settings of its row that the store lacks
     found = 0
@@ -98,8 +115,14 @@ def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int 
     drawn = 0
     if missing:
         total = sum(map(len, missing.values()))
-        bar = tqdm(total=total, desc="drawing frames", unit="frame", disable=quiet, file=sys.stderr,
-                   mininterval=1.0)
+        bar = tqdm(
+            total=total,
+            desc="drawing frames",
+            unit="frame",
+            disable=quiet,
+            file=sys.stderr,
+            mininterval=1.0,
+        )
         # 'spawn': a fresh interpreter per worker (torch's threads do not survive a fork); it
         # inherits TQDM_DISABLE, read when tqdm is imported: the figures' own progress bars
         # (a training run's) stay quiet, the fill has one
@@ -107,12 +130,18 @@ def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int 
         quiet_bars = os.environ.get("TQDM_DISABLE")
         os.environ["TQDM_DISABLE"] = "1"
         try:
-            with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_start_worker,
-                                     initargs=(course_seed(),)) as pool:
+            with ProcessPoolExecutor(
+                max_workers=max(1, jobs),
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(course_seed(),),
+            ) as pool:
                 # the longest rows first, so that no worker is left with a long one at the end
                 rows = sorted(missing, key=lambda row: -len(missing[row]))
-                futures = [pool.submit(_draw_row, name, missing[(name, preset)], str(store.folder), dpi)
-                           for name, preset in rows]
+                futures = [
+                    pool.submit(_draw_row, name, missing[(name, preset)], str(store.folder), dpi)
+                    for name, preset in rows
+                ]
                 for future in futures:
                     row_drawn, row_found = future.result()
                     drawn += row_drawn
@@ -126,4 +155,3 @@ def fill(figures=None, store: FrameStore | None = None, jobs: int = 2, dpi: int 
         bar.close()
     store.trim()
     return {"drawn": drawn, "found": found, "seconds": time.perf_counter() - start}
-

@@ -20,6 +20,7 @@ How a redraw stays fast for any plain-matplotlib figure: the recycler hands the 
 its axes back (``recycling``), the layout is recomputed only when an axes' content changed, and
 the compositor reuses the background and unchanged titles (``compositor``).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,9 @@ CUSTOM = "(custom)"
 PANEL_DPI = 100  # a 10-inch figure is a 1,000-pixel picture, shown 1,000 pixels wide
 PANEL_CSS = """<style>
 .helpers-panel { --jp-widgets-font-size: 15px; --jp-ui-font-size1: 15px; }
-.helpers-panel .widget-label, .helpers-panel .widget-readout, .helpers-panel .widget-dropdown select,
-.helpers-panel .widget-checkbox label, .helpers-panel .widget-toggle-button { font-size: 15px !important; }
+.helpers-panel .widget-label, .helpers-panel .widget-readout,
+.helpers-panel .widget-dropdown select, .helpers-panel .widget-checkbox label,
+.helpers-panel .widget-toggle-button { font-size: 15px !important; }
 .helpers-panel .helpers-status { font-size: 14px; color: #333; }
 /* the page's printed claims (✔ … [numbers]) wrap between words, not inside a name */
 .jp-RenderedText pre { word-break: normal !important; overflow-wrap: break-word; }
@@ -54,7 +56,9 @@ def log_grid(param: FloatParam, extra=()) -> list[float]:
     """The values a log slider steps through: ``param.step`` decades apart, rounded to three
     significant digits, plus every value in ``extra`` (default, presets), exactly."""
     exponents = np.arange(math.log10(param.low), math.log10(param.high) + 1e-9, param.step)
-    grid = {float(f"{10.0 ** e:.3g}") for e in exponents} | {float(v) for v in (param.low, param.high, *extra)}
+    grid = {float(f"{10.0**e:.3g}") for e in exponents} | {
+        float(v) for v in (param.low, param.high, *extra)
+    }
     return sorted(v for v in grid if param.low <= v <= param.high)
 
 
@@ -64,20 +68,45 @@ def make_control(name: str, param, values=()) -> W.ValueWidget:
     layout = W.Layout(width="320px")
     description = param.label or name
     if isinstance(param, IntParam):
-        return W.IntSlider(value=param.default, min=param.low, max=param.high, step=param.step,
-                           description=description, style=style, layout=layout)
+        return W.IntSlider(
+            value=param.default,
+            min=param.low,
+            max=param.high,
+            step=param.step,
+            description=description,
+            style=style,
+            layout=layout,
+        )
     if isinstance(param, FloatParam) and param.log:
         grid = log_grid(param, [param.default, *values])
         # No readout: ipywidgets 8's selection-slider readout can be typed into but ignores what
         # is typed (the box empties). A number box beside it takes typed values (typed_box).
-        return W.SelectionSlider(options=[(f"{v:.3g}", v) for v in grid], value=float(param.default),
-                                 description=description, style=style, layout=layout, readout=False)
+        return W.SelectionSlider(
+            options=[(f"{v:.3g}", v) for v in grid],
+            value=float(param.default),
+            description=description,
+            style=style,
+            layout=layout,
+            readout=False,
+        )
     if isinstance(param, FloatParam):
-        return W.FloatSlider(value=param.default, min=param.low, max=param.high, step=param.step,
-                             description=description, style=style, layout=layout)
+        return W.FloatSlider(
+            value=param.default,
+            min=param.low,
+            max=param.high,
+            step=param.step,
+            description=description,
+            style=style,
+            layout=layout,
+        )
     if isinstance(param, ChoiceParam):
-        return W.Dropdown(options=list(param.choices), value=param.default, description=description,
-                          style=style, layout=W.Layout(width="240px"))
+        return W.Dropdown(
+            options=list(param.choices),
+            value=param.default,
+            description=description,
+            style=style,
+            layout=W.Layout(width="240px"),
+        )
     if isinstance(param, BoolParam):
         return W.Checkbox(value=param.default, description=description, indent=False)
     raise TypeError(f"no control for parameter type {type(param).__name__}")
@@ -86,14 +115,22 @@ def make_control(name: str, param, values=()) -> W.ValueWidget:
 def typed_box(name: str, param: FloatParam) -> W.BoundedFloatText:
     """The number box beside a log slider: it shows the slider's value and takes a typed one
     (on Enter or leaving the box), clamped to the parameter's range by the box itself."""
-    return W.BoundedFloatText(value=float(param.default), min=param.low, max=param.high, step=None,
-                              continuous_update=False, layout=W.Layout(width="90px"),
-                              tooltip=f"{param.label or name}: type a value from {param.low:g} to {param.high:g}")
+    return W.BoundedFloatText(
+        value=float(param.default),
+        min=param.low,
+        max=param.high,
+        step=None,
+        continuous_update=False,
+        layout=W.Layout(width="90px"),
+        tooltip=f"{param.label or name}: type a value from {param.low:g} to {param.high:g}",
+    )
 
 
 def control_values(control) -> list | None:
     """The values a selection slider can take (None for other controls)."""
-    return [value for _, value in control.options] if isinstance(control, W.SelectionSlider) else None
+    return (
+        [value for _, value in control.options] if isinstance(control, W.SelectionSlider) else None
+    )
 
 
 def _autoscale_where_a_new_figure_would(fig) -> None:
@@ -123,8 +160,16 @@ def _sup_texts(fig) -> dict:
 class ControlPanel:
     """Controls + preset buttons + the figure + a status line, for one InteractiveFigure."""
 
-    def __init__(self, figure: InteractiveFigure, *, throttle_seconds: float = 0.05,
-                 dpi: int = PANEL_DPI, controls: list[str] | None = None, store="default", **initial):
+    def __init__(
+        self,
+        figure: InteractiveFigure,
+        *,
+        throttle_seconds: float = 0.05,
+        dpi: int = PANEL_DPI,
+        controls: list[str] | None = None,
+        store="default",
+        **initial,
+    ):
         """``controls``: the parameters whose controls are shown (default: all). An instructor
         hides what the class has not met yet; hidden parameters keep their values, and presets
         and pasted settings still set them. ``store``: the frame store to look frames up in
@@ -132,49 +177,83 @@ class ControlPanel:
         if controls is not None:
             unknown = [name for name in controls if name not in figure.params]
             if isinstance(controls, str) or unknown:
-                raise ValueError(f"controls must be a list of {figure.name!r}'s parameters "
-                                 f"({', '.join(figure.params)}); got {controls!r}")
+                raise ValueError(
+                    f"controls must be a list of {figure.name!r}'s parameters "
+                    f"({', '.join(figure.params)}); got {controls!r}"
+                )
         self.figure = figure
         self.throttle_seconds = throttle_seconds
         self.values = figure.resolve(**initial)
         # every value a preset, a handout's slider (explore) or the benchmark sets, held exactly
-        held = {name: [values[name] for values in figure.presets.values() if name in values]
-                + list(figure.explore.get(name, ()))
-                + [self.values[name], figure.expensive.get(name, self.values[name])] for name in figure.params}
-        self.controls = {name: make_control(name, p, held[name]) for name, p in figure.params.items()}
+        held = {
+            name: [values[name] for values in figure.presets.values() if name in values]
+            + list(figure.explore.get(name, ()))
+            + [self.values[name], figure.expensive.get(name, self.values[name])]
+            for name in figure.params
+        }
+        self.controls = {
+            name: make_control(name, p, held[name]) for name, p in figure.params.items()
+        }
         for name, control in self.controls.items():
             control.value = self.values[name]
             control.observe(self._on_change, names="value")
         # log sliders: a number box that shows the value and takes a typed one
-        self.typed = {name: typed_box(name, p) for name, p in figure.params.items()
-                      if isinstance(p, FloatParam) and p.log}
+        self.typed = {
+            name: typed_box(name, p)
+            for name, p in figure.params.items()
+            if isinstance(p, FloatParam) and p.log
+        }
         for name, box in self.typed.items():
             box.value = self.values[name]
             box.observe(lambda change, name=name: self._on_typed(name, change), names="value")
         # lit from the start where the values are a preset's
         lit = next((name for name in figure.presets if figure.preset(name) == self.values), CUSTOM)
-        self.presets = W.ToggleButtons(options=[CUSTOM, *figure.presets], value=lit,
-                                       description="presets", style={"button_width": "auto"})
+        self.presets = W.ToggleButtons(
+            options=[CUSTOM, *figure.presets],
+            value=lit,
+            description="presets",
+            style={"button_width": "auto"},
+        )
         self.presets.observe(self._on_preset, names="value")
         self._canvas = new_figure(figure.figsize, dpi=dpi)
         width, height = self._canvas.canvas.get_width_height()
         # Shown at the size it is drawn (narrower screens shrink it; none stretches it).
-        self.image = W.Image(format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto"))
+        self.image = W.Image(
+            format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto")
+        )
         self.status = W.HTML()
         self.error = W.HTML()
-        rows = {name: W.HBox([control, self.typed[name]], layout=W.Layout(align_items="center"))
-                if name in self.typed else control for name, control in self.controls.items()}
+        rows = {
+            name: W.HBox([control, self.typed[name]], layout=W.Layout(align_items="center"))
+            if name in self.typed
+            else control
+            for name, control in self.controls.items()
+        }
         for name, row in rows.items():
             if controls is not None and name not in controls:
-                row.layout.display = "none"
+                for widget in {row, self.controls[name], self.typed.get(name, row)}:
+                    widget.layout.display = "none"
         # The setting as one line (figure.state): shown after every redraw, and a line pasted
         # here (from a slide, a handout, a classmate) sets the panel.
-        self.setting = W.Text(value="", description="setting", continuous_update=False,
-                              style={"description_width": "initial"}, layout=W.Layout(width="100%"))
+        self.setting = W.Text(
+            value="",
+            description="setting",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=W.Layout(width="100%"),
+        )
         self.setting.observe(self._on_setting, names="value")
-        self.widget = W.VBox([W.HTML(PANEL_CSS),
-                              W.HBox(list(rows.values()), layout=W.Layout(flex_flow="row wrap")),
-                              self.presets, self.image, self.status, self.setting, self.error])
+        self.widget = W.VBox(
+            [
+                W.HTML(PANEL_CSS),
+                W.HBox(list(rows.values()), layout=W.Layout(flex_flow="row wrap")),
+                self.presets,
+                self.image,
+                self.status,
+                self.setting,
+                self.error,
+            ]
+        )
         self.widget.add_class("helpers-panel")
         self.store = default_store() if store == "default" else store
         self.dpi = dpi
@@ -222,12 +301,16 @@ class ControlPanel:
         try:
             resolved = self.figure.parse_state(change["new"])
         except ValueError as error:  # said in the panel; the box shows the setting in force
-            self.error.value = (f'<pre style="color:#D55E00;white-space:pre-wrap">'
-                                f"That setting was not applied: {html.escape(str(error))}</pre>")
+            self.error.value = (
+                f'<pre style="color:#D55E00;white-space:pre-wrap">'
+                f"That setting was not applied: {html.escape(str(error))}</pre>"
+            )
             self._show_setting()
             return
         self.error.value = ""
-        lit = next((name for name in self.figure.presets if self.figure.preset(name) == resolved), CUSTOM)
+        lit = next(
+            (name for name in self.figure.presets if self.figure.preset(name) == resolved), CUSTOM
+        )
         if lit != CUSTOM and self.presets.value != lit:
             self.presets.value = lit  # a preset's setting: its button lights, and applies it
             return
@@ -312,8 +395,11 @@ class ControlPanel:
                 with self.image.hold_sync():
                     self.image.format, self.image.value = "png", png
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
-            self.error.value = (f'<pre style="color:#D55E00;white-space:pre-wrap">{html.escape(type(error).__name__)}: '
-                                f"{html.escape(str(error))}\n{html.escape(traceback.format_exc(limit=3))}</pre>")
+            self.error.value = (
+                '<pre style="color:#D55E00;white-space:pre-wrap">'
+                f"{html.escape(type(error).__name__)}: "
+                f"{html.escape(str(error))}\n{html.escape(traceback.format_exc(limit=3))}</pre>"
+            )
             self._last_redraw_end = time.perf_counter()
             return
         self.error.value = ""
@@ -322,8 +408,10 @@ class ControlPanel:
         self._last_redraw_end = time.perf_counter()
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
         how = "from the frame store" if stored is not None else "redrawn"
-        self.status.value = (f'<span class="helpers-status">{html.escape(self.figure.caption(**self.values))} · '
-                             f"{how} in {self.last_redraw_ms:.0f} ms</span>")
+        self.status.value = (
+            f'<span class="helpers-status">{html.escape(self.figure.caption(**self.values))} · '
+            f"{how} in {self.last_redraw_ms:.0f} ms</span>"
+        )
         self._show_setting()
 
     def _render(self):
@@ -353,8 +441,11 @@ class ControlPanel:
             self._laid_out_for = content
             # The layout also places the figure's suptitle and super-labels; a drawing makes
             # them anew each frame, so keep where the layout put them.
-            self._sup_positions = {kind: text.get_position() for kind, text in _sup_texts(fig).items()
-                                   if getattr(text, "_autopos", False)}
+            self._sup_positions = {
+                kind: text.get_position()
+                for kind, text in _sup_texts(fig).items()
+                if getattr(text, "_autopos", False)
+            }
         else:
             for kind, text in _sup_texts(fig).items():
                 if getattr(text, "_autopos", False) and kind in self._sup_positions:
@@ -389,14 +480,32 @@ class ControlPanel:
             # layout: their height below or above an x axis, their width beside a y axis
             # (constrained layout lets x tick labels overhang sideways)
             across = 1 if axis.axis_name == "x" else 0
-            sizes = [extent(label)[across] for tick in axis._update_ticks()
-                     for label in (tick.label1, tick.label2) if label.get_visible() and label.get_text()]
+            sizes = [
+                extent(label)[across]
+                for tick in axis._update_ticks()
+                for label in (tick.label1, tick.label2)
+                if label.get_visible() and label.get_text()
+            ]
             room = float(np.ceil(max(sizes))) if sizes else 0.0
-            return (axis.get_scale(), axis.get_visible(), room,
-                    axis.label.get_text(), axis.get_label_position(), axis.get_ticks_position())
+            return (
+                axis.get_scale(),
+                axis.get_visible(),
+                room,
+                axis.label.get_text(),
+                axis.get_label_position(),
+                axis.get_ticks_position(),
+            )
 
-        axes = tuple((id(ax), ax.axison, ticks(ax.xaxis), ticks(ax.yaxis),
-                      tuple(room(t) for t in (ax.title, ax._left_title, ax._right_title))) for ax in fig.axes)
+        axes = tuple(
+            (
+                id(ax),
+                ax.axison,
+                ticks(ax.xaxis),
+                ticks(ax.yaxis),
+                tuple(room(t) for t in (ax.title, ax._left_title, ax._right_title)),
+            )
+            for ax in fig.axes
+        )
         legends = tuple((len(legend.texts), legend._ncols) for legend in fig.legends)
         return (axes, tuple(room(t) for t in fig.texts), legends)
 

@@ -13,6 +13,7 @@ so a live frame is what the same function draws on a fresh figure.
 Other ways of making axes (``fig.add_subplot``, ``fig.add_axes``, twins) are correct too: the
 figure is then cleared and the axes made anew on each redraw.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,9 +34,15 @@ def prepare(ax: Axes) -> None:
 
 def _look(text) -> dict:
     """A text's look, as Text.update takes it (to restore a title's), font properties copied."""
-    return dict(color=text.get_color(), rotation=text.get_rotation(), horizontalalignment=text.get_horizontalalignment(),
-                verticalalignment=text.get_verticalalignment(), alpha=text.get_alpha(), visible=text.get_visible(),
-                fontproperties=text.get_fontproperties().copy())
+    return dict(
+        color=text.get_color(),
+        rotation=text.get_rotation(),
+        horizontalalignment=text.get_horizontalalignment(),
+        verticalalignment=text.get_verticalalignment(),
+        alpha=text.get_alpha(),
+        visible=text.get_visible(),
+        fontproperties=text.get_fontproperties().copy(),
+    )
 
 
 def _text_style(text) -> tuple:
@@ -46,25 +53,61 @@ def _text_style(text) -> tuple:
 
 def _axis_state(axis) -> tuple:
     major, minor = axis.get_major_locator(), axis.get_minor_locator()
-    return (axis.get_scale(), type(major).__name__, type(minor).__name__,
-            type(axis.get_major_formatter()).__name__, type(axis.get_minor_formatter()).__name__,
-            repr(sorted(axis._major_tick_kw.items())), repr(sorted(axis._minor_tick_kw.items())),
-            _text_style(axis.label), axis.get_visible(), axis.get_label_position(), axis.get_ticks_position(),
-            repr(getattr(major, "_nbins", None)), axis.get_inverted(), axis.labelpad,
-            # units (categories from bar(["a", "b"]), dates) stay with the axis after the cheap
-            # reset and would misplace the next drawing's data: such axes are cleared in full
-            axis.get_converter() is not None, axis.units is not None)
+    return (
+        axis.get_scale(),
+        type(major).__name__,
+        type(minor).__name__,
+        type(axis.get_major_formatter()).__name__,
+        type(axis.get_minor_formatter()).__name__,
+        repr(sorted(axis._major_tick_kw.items())),
+        repr(sorted(axis._minor_tick_kw.items())),
+        _text_style(axis.label),
+        axis.get_visible(),
+        axis.get_label_position(),
+        axis.get_ticks_position(),
+        repr(getattr(major, "_nbins", None)),
+        axis.get_inverted(),
+        axis.labelpad,
+        # units (categories from bar(["a", "b"]), dates) stay with the axis after the cheap
+        # reset and would misplace the next drawing's data: such axes are cleared in full
+        axis.get_converter() is not None,
+        axis.units is not None,
+    )
 
 
 def state(ax: Axes) -> tuple:
     """What a drawing may change on an axes that the cheap reset does not undo."""
-    return (_axis_state(ax.xaxis), _axis_state(ax.yaxis),
-            tuple(_text_style(t) for t in (ax.title, ax._left_title, ax._right_title)),
-            tuple((name, s.get_visible(), repr(s.get_position()), s._bounds, s.get_zorder(),
-                   str(s.get_edgecolor()), s.get_linewidth()) for name, s in ax.spines.items()),
-            ax.axison, ax.get_frame_on(), str(ax.patch.get_facecolor()), repr(ax.get_aspect()), ax.get_adjustable(),
-            ax.get_box_aspect(), ax.get_anchor(), ax._xmargin, ax._ymargin, ax.get_zorder(),
-            ax.get_visible(), len(ax.child_axes), ax.get_navigate(), ax.use_sticky_edges)
+    return (
+        _axis_state(ax.xaxis),
+        _axis_state(ax.yaxis),
+        tuple(_text_style(t) for t in (ax.title, ax._left_title, ax._right_title)),
+        tuple(
+            (
+                name,
+                s.get_visible(),
+                repr(s.get_position()),
+                s._bounds,
+                s.get_zorder(),
+                str(s.get_edgecolor()),
+                s.get_linewidth(),
+            )
+            for name, s in ax.spines.items()
+        ),
+        ax.axison,
+        ax.get_frame_on(),
+        str(ax.patch.get_facecolor()),
+        repr(ax.get_aspect()),
+        ax.get_adjustable(),
+        ax.get_box_aspect(),
+        ax.get_anchor(),
+        ax._xmargin,
+        ax._ymargin,
+        ax.get_zorder(),
+        ax.get_visible(),
+        len(ax.child_axes),
+        ax.get_navigate(),
+        ax.use_sticky_edges,
+    )
 
 
 def _titles(ax: Axes) -> tuple:
@@ -84,8 +127,11 @@ def _reset(ax: Axes) -> None:
     ax.yaxis.label.set_text("")
     for axis, set_scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
         # a linear scale with its default locators and formatters, not inverted
-        if axis.get_scale() != "linear" or type(axis.get_major_locator()).__name__ != "AutoLocator" \
-                or type(axis.get_major_formatter()).__name__ != "ScalarFormatter":
+        if (
+            axis.get_scale() != "linear"
+            or type(axis.get_major_locator()).__name__ != "AutoLocator"
+            or type(axis.get_major_formatter()).__name__ != "ScalarFormatter"
+        ):
             set_scale("linear")
     if ax.get_aspect() != "auto" or ax.get_adjustable() != "box":  # (set_aspect("equal") is common)
         ax.set_aspect("auto", adjustable="box")
@@ -115,7 +161,14 @@ class Recycler:
         """Call before each drawing: empties the figure-level artists; the axes are reset when
         the drawing asks for its grid again."""
         fig = self.fig
-        for artist in [*fig.legends, *fig.texts, *fig.artists, *fig.lines, *fig.patches, *fig.images]:
+        for artist in [
+            *fig.legends,
+            *fig.texts,
+            *fig.artists,
+            *fig.lines,
+            *fig.patches,
+            *fig.images,
+        ]:
             artist.remove()
         for label in (fig._suptitle, fig._supxlabel, fig._supylabel):
             if label is not None:
@@ -125,7 +178,11 @@ class Recycler:
 
     def end(self) -> None:
         """Call after each drawing: a drawing that did not ask for its grid made its own axes."""
-        if not self._claimed and self._axes is not None and any(ax in self.fig.axes for ax in self._flat()):
+        if (
+            not self._claimed
+            and self._axes is not None
+            and any(ax in self.fig.axes for ax in self._flat())
+        ):
             self.forget()
 
     def forget(self) -> None:
@@ -141,7 +198,11 @@ class Recycler:
         fig = self.fig
         key = (nrows, ncols, repr(sorted(kwargs.items())))
         self._claimed = True
-        if self._key == key and all(ax.figure is fig for ax in self._flat()) and not self._extra_axes():
+        if (
+            self._key == key
+            and all(ax.figure is fig for ax in self._flat())
+            and not self._extra_axes()
+        ):
             for ax in self._flat():
                 _reset(ax)
                 # titles back to their new look (set_title(..., fontsize=12) is common)
@@ -157,8 +218,13 @@ class Recycler:
             prepare(ax)
         self._pristine = {id(ax): state(ax) for ax in self._flat()}
         self._title_looks = {id(ax): [_look(title) for title in _titles(ax)] for ax in self._flat()}
-        self._tick_settings = {id(ax): [(dict(axis._major_tick_kw), dict(axis._minor_tick_kw))
-                                        for axis in (ax.xaxis, ax.yaxis)] for ax in self._flat()}
+        self._tick_settings = {
+            id(ax): [
+                (dict(axis._major_tick_kw), dict(axis._minor_tick_kw))
+                for axis in (ax.xaxis, ax.yaxis)
+            ]
+            for ax in self._flat()
+        }
         return axes
 
     def _clear_fully(self, ax) -> None:
