@@ -225,14 +225,19 @@ def _states(core: nn.RNNBase, x: torch.Tensor) -> torch.Tensor:
     return states
 
 
-def hidden_jacobian_norms(model, x: torch.Tensor, *, every: int = 1) -> np.ndarray:
+def hidden_jacobian_norms(
+    model, x: torch.Tensor, *, every: int = 1, max_lag: int | None = None
+) -> np.ndarray:
     """The mean over the batch of the spectral norm ‖∂s_T/∂s_{T−k}‖₂ of the product of the step
     Jacobians over the last k steps, at the lags k = 0, every, 2·every, … (element 0 is the
     identity's norm, 1). The state s is h for a tanh RNN — the product diag(1 − h_t²)·W_hh that
     Pascanu et al. bound by (γλ₁)^k, γ = 1 for tanh — and the pair (h, c) for an LSTM, whose step
     Jacobian has the cell's own path diag(f_t) and the paths through W_hh into every gate. A
-    spectral norm is an SVD: ``every`` > 1 takes fewer of them, for a live figure."""
+    spectral norm is an SVD: ``every`` > 1 takes fewer of them, for a live figure; ``max_lag``
+    stops the product there (default: the whole sequence)."""
     check_int("every", every, 1)
+    steps = x.shape[1]
+    last = steps - 1 if max_lag is None else check_int("max_lag", max_lag, 0, steps - 1)
     core = copy.deepcopy(_core_of(model)).double()
     if isinstance(core, nn.RNN) and core.nonlinearity == "tanh":
         step_jacobian = _rnn_step_jacobians(core, x.double())
@@ -243,10 +248,9 @@ def hidden_jacobian_norms(model, x: torch.Tensor, *, every: int = 1) -> np.ndarr
             "hidden_jacobian_norms measures a tanh nn.RNN or an nn.LSTM; for a GRU "
             "(or a ReLU RNN) use input_sensitivity"
         )
-    steps = x.shape[1]
     product = None
     kept = []
-    for k in range(steps):  # ∂s_T/∂s_{T−k} = (∂s_T/∂s_{T−k+1})·(step Jacobian at step T−k+1)
+    for k in range(last + 1):  # ∂s_T/∂s_{T−k} = (∂s_T/∂s_{T−k+1})·(step Jacobian at step T−k+1)
         product = step_jacobian(steps) if k == 0 else product @ step_jacobian(steps - k)
         if k % every == 0:
             kept.append(product)

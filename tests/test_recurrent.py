@@ -218,3 +218,14 @@ def test_bad_loss_or_optimizer(kwargs, message):
             progress=False,
             **kwargs,
         )
+
+
+def test_hidden_jacobian_norms_stop_at_max_lag():
+    core = recurrent.recurrent_core("lstm", hidden_size=4, forget_bias=2.0, seed=1)
+    x = torch.randn(2, 12, 1, generator=torch.Generator().manual_seed(0))
+    whole = recurrent.hidden_jacobian_norms(core, x, every=3)
+    np.testing.assert_allclose(
+        recurrent.hidden_jacobian_norms(core, x, every=3, max_lag=6), whole[:3], rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="max_lag must be a whole number from 0 to 11"):
+        recurrent.hidden_jacobian_norms(core, x, max_lag=12)
