@@ -425,8 +425,9 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
         page.wait_for_function(
             "document.querySelector('.widget-image').src.length > 0", timeout=60_000
         )
-        box = page.locator("[title^='learning rate: type a value'] input").first
-        setting = page.locator(".helpers-panel input[type=text]").last
+        panel = page.locator(".helpers-panel").first  # (the playground shows a second one below)
+        box = panel.locator(".typed-lr input")
+        setting = panel.locator("input[type=text]")
         for typed, expected in [("0.37", "lr=0.37"), ("50", "lr=10")]:  # 50 > 10: clamped
             before = image.get_attribute("src")
             box.fill(typed)

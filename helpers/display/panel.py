@@ -114,8 +114,9 @@ def make_control(name: str, param, values=()) -> W.ValueWidget:
 
 def typed_box(name: str, param: FloatParam) -> W.BoundedFloatText:
     """The number box beside a log slider: it shows the slider's value and takes a typed one
-    (on Enter or leaving the box), clamped to the parameter's range by the box itself."""
-    return W.BoundedFloatText(
+    (on Enter or leaving the box), clamped to the parameter's range by the box itself. Its class
+    ``typed-NAME`` finds it in a page (tests)."""
+    box = W.BoundedFloatText(
         value=float(param.default),
         min=param.low,
         max=param.high,
@@ -124,6 +125,8 @@ def typed_box(name: str, param: FloatParam) -> W.BoundedFloatText:
         layout=W.Layout(width="90px"),
         tooltip=f"{param.label or name}: type a value from {param.low:g} to {param.high:g}",
     )
+    box.add_class(f"typed-{name}")
+    return box
 
 
 def control_values(control) -> list | None:
