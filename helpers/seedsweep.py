@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -101,25 +102,44 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
     report = {"seeds": seeds, "notebooks": []}
     for path in paths:
         mine = [r for r in runs if r["notebook"] == path.stem]
-        count = max((len(r["claims"]) for r in mine), default=0)
+        keyed = {r["seed"]: _by_key(r["claims"]) for r in mine}
+        keys = list(dict.fromkeys(k for r in mine for k in _by_key(r["claims"])))
         claims = []
-        for k in range(count):
-            first = next(r["claims"][k] for r in mine if len(r["claims"]) > k)
+        for key in keys:
+            ran = {seed: found[key] for seed, found in keyed.items() if key in found}
+            errored = {r["seed"] for r in mine if r["error"]}
+            # a claim missing where no cell raised was skipped on purpose (a claim about a run that
+            # did not happen at that seed); missing after an error, it did not get to run
             failed = [
-                r["seed"] for r in mine if len(r["claims"]) <= k or not r["claims"][k]["holds"]
+                s
+                for s in seeds
+                if (s in ran and not ran[s]["holds"]) or (s not in ran and s in errored)
             ]
-            measured = {r["seed"]: r["claims"][k]["measured"] for r in mine if len(r["claims"]) > k}
+            skipped = [s for s in seeds if s not in ran and s not in errored]
+            first = next(iter(ran.values()))
             claims.append(
                 {
                     "statement": first["statement"],
-                    "held": len(seeds) - len(failed),
+                    "held": len(seeds) - len(failed) - len(skipped),
                     "failed_at": failed,
-                    "measured": measured,
+                    "skipped_at": skipped,
+                    "measured": {s: c["measured"] for s, c in ran.items()},
                 }
             )
         errors = {r["seed"]: r["error"] for r in mine if r["error"]}
         report["notebooks"].append({"notebook": path.stem, "claims": claims, "errors": errors})
     return report
+
+
+def _by_key(claims: list) -> dict:
+    """A run's claims by key: the statement with its numbers blanked (an f-string's numbers change
+    with the seed) and, for statements alike, their order."""
+    keyed, seen = {}, {}
+    for claim in claims:
+        text = re.sub(r"[-+]?\d[\d.,e+-]*", "#", claim["statement"])
+        seen[text] = seen.get(text, 0) + 1
+        keyed[text, seen[text]] = claim
+    return keyed
 
 
 def table(report: dict) -> str:
@@ -136,9 +156,12 @@ def table(report: dict) -> str:
         lines.append(book["notebook"])
         for k, c in enumerate(book["claims"], 1):
             total += 1
-            held_everywhere += c["held"] == n
-            mark = "  " if c["held"] == n else "✘ "
+            held_everywhere += not c["failed_at"]
+            skipped = c.get("skipped_at", [])
+            mark = "  " if not c["failed_at"] else "✘ "
             where = f"   fails at {c['failed_at']}" if c["failed_at"] else ""
+            if skipped:
+                where += f"   (not asked at {skipped}: its precondition did not hold)"
             if c["failed_at"]:  # the numbers where it failed, beside those of the first seed
                 shown = {s: c["measured"][s] for s in c["failed_at"][:3] if s in c["measured"]}
                 where += "".join(f"\n          seed {s}: {m}" for s, m in shown.items())
@@ -146,5 +169,5 @@ def table(report: dict) -> str:
             lines.append(f" {mark}{k:2}. {c['held']:2}/{n}  {text}{where}")
         for seed, error in book["errors"].items():
             lines.append(f" ✘ seed {seed}: a cell raised: {error}")
-    lines.append(f"{held_everywhere} of {total} claims held at every seed")
+    lines.append(f"{held_everywhere} of {total} claims held at every seed they were asked at")
     return "\n".join(lines)

@@ -69,7 +69,7 @@ def test_the_seed_sweep_counts_each_claim_over_the_seeds(tmp_path, monkeypatch):
     [book] = report["notebooks"]
     assert [(c["held"], c["failed_at"]) for c in book["claims"]] == [(2, []), (1, [1])]
     assert book["claims"][1]["statement"] == "even 0" and "seed one" in book["errors"][1]
-    assert "1 of 2 claims held at every seed" in seedsweep.table(report)
+    assert "1 of 2 claims held at every seed they were asked at" in seedsweep.table(report)
 
 
 @pytest.mark.parametrize("key", sorted(helpers.EXERCISES))
