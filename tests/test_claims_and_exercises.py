@@ -59,6 +59,9 @@ def test_the_seed_sweep_counts_each_claim_over_the_seeds(tmp_path, monkeypatch):
             nbformat.v4.new_code_cell(
                 "helpers.claim('always', True)\nhelpers.claim(f'even {SEED}', SEED % 2 == 0)"
             ),
+            nbformat.v4.new_code_cell(
+                "if SEED == 1:\n    helpers.claim('asked at one only', True)"
+            ),
             nbformat.v4.new_code_cell("assert SEED != 1, 'seed one'"),
         ]
     )
@@ -67,9 +70,10 @@ def test_the_seed_sweep_counts_each_claim_over_the_seeds(tmp_path, monkeypatch):
     monkeypatch.setattr(seedsweep.notebooks, "__defaults__", (None, tmp_path))
     report = seedsweep.sweep([0, 1], progress=False)
     [book] = report["notebooks"]
-    assert [(c["held"], c["failed_at"]) for c in book["claims"]] == [(2, []), (1, [1])]
+    assert [(c["held"], c["failed_at"]) for c in book["claims"]] == [(2, []), (1, [1]), (1, [])]
+    assert book["claims"][2]["skipped_at"] == [0]  # asked where its condition held, and held
     assert book["claims"][1]["statement"] == "even 0" and "seed one" in book["errors"][1]
-    assert "1 of 2 claims held at every seed they were asked at" in seedsweep.table(report)
+    assert "2 of 3 claims held at every seed they were asked at" in seedsweep.table(report)
 
 
 @pytest.mark.parametrize("key", sorted(helpers.EXERCISES))
