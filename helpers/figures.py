@@ -74,13 +74,18 @@ class FloatParam:
     unit: str = ""
 
     def check(self, name, value):
-        return check_float(name, value, self.low, self.high)
+        # A linear slider's arithmetic leaves float noise (3.9999999999999996 for 4,
+        # 7.499999999999999 for 7.5): twelve significant digits remove it and keep every value a
+        # person writes.
+        return float(f"{check_float(name, value, self.low, self.high):.12g}")
 
     def format(self, value):
         return f"{value:.3g}"
 
     def encode(self, value) -> str:
-        return repr(float(value))  # exact: a pasted setting is the same number
+        # the shortest form that reads back exactly (repr), without a trailing ".0": z_range=4
+        text = repr(float(value))
+        return text[:-2] if text.endswith(".0") else text
 
     def decode(self, name, text: str):
         try:

@@ -561,3 +561,15 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
     )
     assert not classload._failed(report["class"][0])
     assert classload._failed({**report["class"][0], "p95_ms": 1500.0})
+
+
+def test_the_setting_line_has_no_float_noise():
+    """A linear slider's arithmetic (3.9999999999999996 for 4) does not reach the setting line,
+    which writes a number as a person would and reads it back exactly."""
+    figure = helpers.FIGURES["activation_and_derivative"]
+    assert figure.state(z_range=3.9999999999999996) == "activation=sigmoid&z_range=4"
+    assert figure.state(z_range=7.499999999999999).endswith("z_range=7.5")
+    assert figure.parse_state("z_range=7.5")["z_range"] == 7.5
+    panel = ControlPanel(figure, store=None)
+    panel.controls["z_range"].value = 4.5
+    assert panel.setting.value.endswith("z_range=4.5") and "99999" not in panel.setting.value
