@@ -457,7 +457,8 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
     """Slides for the lecture hall: JupyterLab with jupyterlab-slideshow (requirements.txt),
     chapter 00 run, its deck started, forward slide by slide to the
     live figure; a slider step there redraws the figure, and nothing asks another host. (Through
-    the toolbar's buttons: the command palette's shortcut is lost while the page is busy.)"""
+    the toolbar's buttons: the command palette's shortcut is lost while the page is busy.) Started
+    as the README says, without flags against the news prompt: the course's settings turn it off."""
     port = free_port()
     lab = subprocess.Popen(
         [
@@ -471,7 +472,6 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
             "--IdentityProvider.token=",
             "--ServerApp.password=",
             "--ServerApp.allow_root=True",
-            "--LabApp.news_url=",
             f"--ServerApp.root_dir={ROOT}",
         ],
         cwd=ROOT,
@@ -521,6 +521,9 @@ def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
             "b => document.querySelector('.widget-image').src !== b", arg=before, timeout=30_000
         )
         assert page.locator(".widget-readout").first.inner_text().strip() == "9"  # depth 8 → 9
+        # the course's JupyterLab defaults (overrides.json, installed by requirements.txt): no
+        # "get notified about official Jupyter news?" toast over the figure, no request for news
+        assert page.get_by_text("Jupyter news").count() == 0, "JupyterLab's news prompt is shown"
         assert blocked == [], f"the slides asked other hosts for {blocked}"
     except Exception:
         page.screenshot(path=str(ROOT / "build" / "slides-failure.png"), full_page=True)
