@@ -99,6 +99,9 @@ class ChoiceParam:
     choices: tuple
     default: Any
     label: str = ""
+    # a value that says what it is (an activation's or an init's name) is captioned alone
+    # ("tanh"); any other is captioned with its label ("norm none", "clip norm 0.5")
+    names_itself: bool = False
 
     def check(self, name, value):
         return check_choice(name, value, self.choices)
@@ -140,8 +143,8 @@ Param = IntParam | FloatParam | ChoiceParam | BoolParam
 KNOBS: dict[str, Param] = {
     "depth": IntParam(1, 60, 10, label="depth", unit="layers"),
     "width": IntParam(8, 512, 64, step=8, label="width"),
-    "activation": ChoiceParam(tuple(ACTIVATIONS), "tanh", label="activation"),
-    "init": ChoiceParam(tuple(INITS), "xavier_normal", label="init"),
+    "activation": ChoiceParam(tuple(ACTIVATIONS), "tanh", label="activation", names_itself=True),
+    "init": ChoiceParam(tuple(INITS), "xavier_normal", label="init", names_itself=True),
     "std": FloatParam(1e-3, 10.0, 0.01, label="weight std"),
     "residual": BoolParam(False, label="residual"),
     "norm": ChoiceParam(("none", "batch", "layer"), "none", label="norm"),
@@ -247,15 +250,15 @@ class InteractiveFigure:
         return self.relevant(values) if self.relevant else list(values)
 
     def caption(self, **values) -> str:
-        """'depth 20 · tanh · std 0.01': the values that set the picture, for a gallery panel."""
+        """'depth 20 · tanh · std 0.01 · norm none': the values that set the picture, each named
+        (an activation's or an init's name names itself), for a gallery panel and a status line."""
         full = self.resolve(**values)
         parts = []
         for name in self.relevant_names(full):
-            shown = self.params[name].format(full[name])
-            label = self.params[name].label or name
-            parts.append(
-                shown if isinstance(self.params[name], ChoiceParam) else f"{label} {shown}"
-            )
+            param = self.params[name]
+            shown = param.format(full[name])
+            label = param.label or name
+            parts.append(shown if getattr(param, "names_itself", False) else f"{label} {shown}")
         return " · ".join(parts)
 
     def state(self, **values) -> str:

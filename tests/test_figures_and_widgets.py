@@ -573,3 +573,12 @@ def test_the_setting_line_has_no_float_noise():
     panel = ControlPanel(figure, store=None)
     panel.controls["z_range"].value = 4.5
     assert panel.setting.value.endswith("z_range=4.5") and "99999" not in panel.setting.value
+
+
+def test_a_caption_names_every_value_but_an_activation_or_init_name():
+    """'clip norm 0.5 · weight decay 0 · momentum 0 · steps 200', not '0.5 · 0 · 0 · 200'."""
+    figure = helpers.FIGURES["playground"]
+    caption = figure.caption(clip="0.5", train=True)
+    for named in ["norm none", "clip norm 0.5", "weight decay 0", "momentum 0", "steps 200"]:
+        assert named in caption, (named, caption)
+    assert caption.split(" · ")[2] == "tanh"  # an activation's name says what it is
