@@ -149,3 +149,27 @@ def test_no_notebook_code_line_is_wider_than_a_projector_shows(path):
         if len(line) > 100
     ]
     assert wide == [], f"{len(wide)} code lines over 100 characters, e.g. {wide[:2]}"
+
+
+KERNEL_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    "language_info": {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": "3.11.7",
+    },
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_notebook_opens_clean_in_jupyterlab(path):
+    """JupyterLab writes the kernel's own kernelspec and language_info into a notebook when its
+    kernel starts; a notebook stored with anything else shows as modified the moment it opens
+    (chapter 01 did: "Python 3" and a bare language_info). Stored as the course's stack (Python
+    3.11.7, ipykernel) writes them; on another Python patch release the version line differs."""
+    metadata = nbformat.read(path, as_version=4).metadata
+    assert {key: metadata.get(key) for key in KERNEL_METADATA} == KERNEL_METADATA
