@@ -200,7 +200,8 @@ def _tanh_slope_at_2():
 
 @exercise(
     "03.3",
-    "What is ELU's slope at z = −1 (α = 1)? It is why ELU units are never completely dead.",
+    "What is ELU's slope at z = −1 (α = 1)? A unit sitting there still learns, which makes ELU "
+    "units harder to kill (not unkillable: the slope e^z goes to 0 far below zero).",
     hint="for z < 0, ELU(z) = e^z − 1.",
 )
 def _elu_slope():
