@@ -38,6 +38,10 @@ class Verdict:
         return self.message
 
     def _repr_html_(self):
+        from .session import in_app
+
+        if self.status == "unanswered" and in_app():
+            return ""  # a Voilà app has no cell to answer in: no "not answered yet" line
         color = {"right": "#009E73", "wrong": "#D55E00", "unanswered": "#666666"}[self.status]
         return f'<p style="color:{color};font-weight:bold">{self.message}</p>'
 

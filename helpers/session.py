@@ -44,10 +44,11 @@ def setup(seed: int = 0, threads: int = 1) -> int:
         if os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
         else ""
     )
-    print(
-        f"helpers ready: seed {seed}{source} · torch {torch.__version__} · {threads} thread(s) · "
-        f"{mode} figures"
-    )
+    if not in_app():  # (a Voilà app's page shows the lesson, not the set-up)
+        print(
+            f"helpers ready: seed {seed}{source} · torch {torch.__version__} · "
+            f"{threads} thread(s) · {mode} figures"
+        )
     return seed
 
 
