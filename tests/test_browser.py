@@ -396,9 +396,10 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
 
 
 def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
-    """A log slider (here the playground's learning rate) has a number box beside it: a value
-    typed there and confirmed with Enter moves the slider, redraws the figure and shows in the
-    setting line; the box clamps what is out of range."""
+    """At a projector's 1280 × 720 the playground's controls and picture fit on the screen
+    together. A log slider (here the learning rate) has a number box beside it: a value typed
+    there and confirmed with Enter moves the slider, redraws the figure and shows in the setting
+    line; the box clamps what is out of range."""
     port = free_port()
     voila = subprocess.Popen(
         [
@@ -416,7 +417,7 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
         env={**os.environ, "HELPERS_FRAMES": "off"},
     )
     origin = f"http://127.0.0.1:{port}/"
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
     blocked = local_only(page, origin)
     try:
         goto_once_up(page, origin)
@@ -426,6 +427,15 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
             "document.querySelector('.widget-image').src.length > 0", timeout=60_000
         )
         panel = page.locator(".helpers-panel").first  # (the playground shows a second one below)
+        # at 1280 × 720 the panel's controls (four rows and two of presets) and its picture are
+        # on the screen together, the picture shrunk to the room left, its aspect kept
+        panel.evaluate("e => e.scrollIntoView({block: 'start'})")
+        fit = panel.evaluate("""p => { const r = e => e.getBoundingClientRect();
+            const img = p.querySelector('.widget-image');
+            const first = p.querySelector('.widget-slider, .widget-dropdown');
+            return {top: r(first).top, bottom: r(img).bottom, height: innerHeight,
+                    fit: getComputedStyle(img).objectFit}; }""")
+        assert fit["top"] >= 0 and fit["bottom"] <= fit["height"] and fit["fit"] == "contain", fit
         box = panel.locator(".typed-lr input")
         setting = panel.locator("input[type=text]")
         for typed, expected in [("0.37", "lr=0.37"), ("50", "lr=10")]:  # 50 > 10: clamped

@@ -47,6 +47,12 @@ PANEL_CSS = """<style>
 .helpers-panel .widget-dropdown select, .helpers-panel .widget-checkbox label,
 .helpers-panel .widget-toggle-button { font-size: 15px !important; }
 .helpers-panel .helpers-status { font-size: 14px; color: #333; }
+/* controls and picture on one screen: at a projector's 720 px the picture shrinks to the room
+   the controls (up to four rows and two of presets, ~220 px) leave; on a taller screen it is
+   shown at the size it is drawn */
+.helpers-panel .widget-image { max-height: calc(100vh - 240px) !important; width: auto !important;
+                               max-width: 100% !important; object-fit: contain;
+                               object-position: left top; }
 /* the page's printed claims (✔ … [numbers]) wrap between words, not inside a name */
 .jp-RenderedText pre { word-break: normal !important; overflow-wrap: break-word; }
 </style>"""
