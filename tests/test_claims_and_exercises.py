@@ -136,12 +136,17 @@ def test_in_app_is_true_only_in_a_voila_kernel(monkeypatch):
 
 def test_a_voila_app_shows_no_set_up_line_and_no_unanswered_exercise(monkeypatch, capsys):
     """In an app (Voilà's kernel variables set) there is no cell to answer in and no reader of
-    the set-up line; in a notebook both are shown."""
-    helpers.setup(seed=0)
+    the set-up line; in a notebook both are shown. (setup() sets the plot style for the
+    process: rc_context puts it back, so the tests after this one draw as before.)"""
+    import matplotlib
+
+    with matplotlib.rc_context():
+        helpers.setup(seed=0)
     assert "helpers ready" in capsys.readouterr().out
     assert "not answered yet" in helpers.check("00.1", None)._repr_html_()
     monkeypatch.setenv("VOILA_BASE_URL", "/")
-    helpers.setup(seed=0)
+    with matplotlib.rc_context():
+        helpers.setup(seed=0)
     assert capsys.readouterr().out == ""
     assert helpers.check("00.1", None)._repr_html_() == ""
     assert "right" in helpers.check("00.1", helpers.EXERCISES["00.1"].solution())._repr_html_()
