@@ -103,19 +103,19 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
     for path in paths:
         mine = [r for r in runs if r["notebook"] == path.stem]
         keyed = {r["seed"]: _by_key(r["claims"]) for r in mine}
+        errors = {r["seed"]: r["error"] for r in mine if r["error"]}
         keys = list(dict.fromkeys(k for r in mine for k in _by_key(r["claims"])))
         claims = []
         for key in keys:
             ran = {seed: found[key] for seed, found in keyed.items() if key in found}
-            errored = {r["seed"] for r in mine if r["error"]}
             # a claim missing where no cell raised was skipped on purpose (a claim about a run that
             # did not happen at that seed); missing after an error, it did not get to run
             failed = [
                 s
                 for s in seeds
-                if (s in ran and not ran[s]["holds"]) or (s not in ran and s in errored)
+                if (s in ran and not ran[s]["holds"]) or (s not in ran and s in errors)
             ]
-            skipped = [s for s in seeds if s not in ran and s not in errored]
+            skipped = [s for s in seeds if s not in ran and s not in errors]
             first = next(iter(ran.values()))
             claims.append(
                 {
@@ -126,7 +126,6 @@ def sweep(seeds: list[int], only=None, jobs: int = 2, progress=True) -> dict:
                     "measured": {s: c["measured"] for s, c in ran.items()},
                 }
             )
-        errors = {r["seed"]: r["error"] for r in mine if r["error"]}
         report["notebooks"].append({"notebook": path.stem, "claims": claims, "errors": errors})
     return report
 

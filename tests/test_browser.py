@@ -337,14 +337,17 @@ def test_a_printed_handout_loses_no_code_line_and_no_picture(all_handouts):
     assert images_in_pdf >= printed_images, (images_in_pdf, printed_images)
 
 
-def test_a_slider_in_voila_redraws_the_figure(browser):
+def start_voila(notebook, **env):
+    """Voilà serving ``notebook`` on a free local port, started in the repository's root as the
+    README says (so voila.json selects the course's template); ``env`` adds to its environment.
+    Returns the process and the page's address."""
     port = free_port()
     voila = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "voila",
-            str(ROOT / "notebooks" / "00_backprop_chain_rule.ipynb"),
+            str(ROOT / "notebooks" / notebook),
             "--no-browser",
             f"--port={port}",
             "--Voila.ip=127.0.0.1",
@@ -352,8 +355,13 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
     )
-    origin = f"http://127.0.0.1:{port}/"
+    return voila, f"http://127.0.0.1:{port}/"
+
+
+def test_a_slider_in_voila_redraws_the_figure(browser):
+    voila, origin = start_voila("00_backprop_chain_rule.ipynb")
     page = browser.new_page()
     blocked = local_only(page, origin)
     try:
@@ -400,23 +408,7 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
     together. A log slider (here the learning rate) has a number box beside it: a value typed
     there and confirmed with Enter moves the slider, redraws the figure and shows in the setting
     line; the box clamps what is out of range."""
-    port = free_port()
-    voila = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voila",
-            str(ROOT / "notebooks" / "10_playground.ipynb"),
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "HELPERS_FRAMES": "off"},
-    )
-    origin = f"http://127.0.0.1:{port}/"
+    voila, origin = start_voila("10_playground.ipynb", HELPERS_FRAMES="off")
     page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
     blocked = local_only(page, origin)
     try:
