@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from helpers import presenting
 from helpers.handouts import CHROMIUM
 from helpers.handouts import CHROMIUM_ARGS as ARGS
 
@@ -405,9 +406,10 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
 
 def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
     """At a projector's 1280 × 720 the playground's controls and picture fit on the screen
-    together. A log slider (here the learning rate) has a number box beside it: a value typed
-    there and confirmed with Enter moves the slider, redraws the figure and shows in the setting
-    line; the box clamps what is out of range."""
+    together, and the page shows none of the notebook's plumbing. A log slider (here the
+    learning rate) has a number box beside it: a value typed there and confirmed with Enter
+    moves the slider, redraws the figure and shows in the setting line; the box clamps what is
+    out of range."""
     voila, origin = start_voila("10_playground.ipynb", HELPERS_FRAMES="off")
     page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
     blocked = local_only(page, origin)
@@ -428,6 +430,12 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
             return {top: r(first).top, bottom: r(img).bottom, height: innerHeight,
                     fit: getComputedStyle(img).objectFit}; }""")
         assert fit["top"] >= 0 and fit["bottom"] <= fit["height"] and fit["fit"] == "contain", fit
+        # an app, not the notebook: no set-up line, no exercises (no cell to answer them in),
+        # no checks of the presets (cells tagged "notebook-only"); the take-away stays
+        text = page.locator("body").inner_text()
+        for plumbing in ("helpers ready", "Exercises", "not answered", "checked here"):
+            assert plumbing not in text, f"the app shows {plumbing!r}"
+        assert "one network, every remedy" in text
         box = panel.locator(".typed-lr input")
         setting = panel.locator("input[type=text]")
         for typed, expected in [("0.37", "lr=0.37"), ("50", "lr=10")]:  # 50 > 10: clamped
@@ -457,80 +465,99 @@ def test_a_typed_learning_rate_in_voila_sets_the_playground(browser):
 
 def test_a_slider_on_a_live_slide_redraws_the_figure(browser):
     """Slides for the lecture hall: JupyterLab with jupyterlab-slideshow (requirements.txt),
-    chapter 00 run, its deck started, forward slide by slide to the
-    live figure; a slider step there redraws the figure, and nothing asks another host. (Through
-    the toolbar's buttons: the command palette's shortcut is lost while the page is busy.) Started
-    as the README says, without flags against the news prompt: the course's settings turn it off."""
-    port = free_port()
-    lab = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            f"--port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            "--IdentityProvider.token=",
-            "--ServerApp.password=",
-            "--ServerApp.allow_root=True",
-            f"--ServerApp.root_dir={ROOT}",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    origin = f"http://127.0.0.1:{port}/"
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    blocked = local_only(page, origin)
+    chapter 00 run, its deck started, forward press by press to the live figure; a slider step
+    there redraws the figure, and nothing asks another host. Started as the README says, without
+    flags against the news prompt: the course's settings turn it off."""
+    with presenting.lab_server() as origin:
+        page = browser.new_page(viewport=presenting.PROJECTOR)
+        blocked = local_only(page, origin)
+        try:
+            presenting.open_notebook(page, origin, "00_backprop_chain_rule.ipynb")
+            presenting.run_all(page, origin)
+            presenting.start_deck(page)
+            for _ in range(30):  # space, press by press, to the live figure's slide
+                if presenting.DeckStep(**page.evaluate(presenting.STEP)).picture:
+                    break
+                page.keyboard.press("Space")
+                page.wait_for_timeout(300)
+            image = page.locator(".jp-Deck .widget-image").first
+            handle = page.locator(".jp-Deck .widget-slider .noUi-handle").first
+            before = image.get_attribute("src")
+            handle.focus()
+            handle.press("ArrowRight")
+            page.wait_for_function(
+                "b => document.querySelector('.jp-Deck .widget-image').src !== b",
+                arg=before,
+                timeout=30_000,
+            )
+            assert page.locator(".widget-readout").first.inner_text().strip() == "9"  # 8 → 9
+            # the course's JupyterLab defaults (overrides.json, installed by requirements.txt):
+            # no "get notified about official Jupyter news?" toast, no request for news
+            assert page.get_by_text("Jupyter news").count() == 0, "JupyterLab's news prompt"
+            assert blocked == [], f"the slides asked other hosts for {blocked}"
+        except Exception:
+            page.screenshot(path=str(ROOT / "build" / "slides-failure.png"))
+            raise
+        finally:
+            page.close()
 
-    def toolbar(command):  # the notebook toolbar's button for a JupyterLab command
-        button = page.locator(f".jp-NotebookPanel-toolbar [data-command='{command}']").first
-        button.wait_for(timeout=30_000)
-        button.click()
 
-    try:
-        goto_once_up(
-            page,
-            origin + "lab/tree/notebooks/00_backprop_chain_rule.ipynb",
-            wait_until="domcontentloaded",
+def test_every_deck_fits_a_projector_and_every_notebook_opens_clean(browser):
+    """Every notebook in JupyterLab at a projector's 1280 × 720: opened, it is not modified
+    (no ● on its tab); run and presented as a deck, every slide fits the screen without
+    scrolling, every press of space shows something new, and each live figure's slide shows
+    its controls and its picture together. (JupyterLab on a copy of the notebooks: it
+    autosaves.) The screenshots of a failure are left in build/decks/."""
+    failures = {}
+    shots = ROOT / "build" / "decks"
+    shutil.rmtree(shots, ignore_errors=True)
+    with presenting.lab_server() as origin:
+        for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+            page = browser.new_page(viewport=presenting.PROJECTOR)
+            problems, steps = [], []
+            try:
+                presenting.open_notebook(page, origin, path.name)
+                if presenting.is_dirty(page):
+                    problems.append("modified as soon as it opened")
+                presenting.run_all(page, origin)
+                presenting.start_deck(page)
+                steps = presenting.walk_deck(page)
+                problems += presenting.deck_problems(steps)
+                live = {
+                    i
+                    for i, cell in enumerate(nbformat.read(path, as_version=4).cells)
+                    if cell.cell_type == "code" and cell.source.startswith("helpers.show(")
+                }
+                shown_live = {s.active for s in steps if s.picture is not None}
+                if live - shown_live:
+                    problems.append(f"no slide shows the live figure of cells {live - shown_live}")
+            except Exception as error:  # one notebook's failure must not hide the others'
+                problems.append(f"{type(error).__name__}: {error}")
+            if problems:
+                failures[path.name] = problems
+                shots.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shots / f"{path.stem}.png"))
+            print(f"\n{path.name}: {len(steps)} presses, {len(problems)} problems", end="")
+            page.keyboard.press("Escape")
+            page.close()
+    assert not failures, "\n".join(f"{n}: {'; '.join(p)}" for n, p in failures.items())
+
+
+def test_the_readmes_screenshots_are_made_by_the_script(tmp_path):
+    """The README's *Presenting in class* pictures come from `python -m helpers.presenting
+    --screenshots images/screenshots`: run here into a temporary folder, it makes each of them,
+    at a projector's 1280 × 720; the README shows each committed one."""
+    _browser_or_skip()
+    from PIL import Image
+
+    made = presenting.screenshots(tmp_path)
+    readme = (ROOT / "README.md").read_text()
+    names = {p.name for p in made}
+    assert names == {"deck-title.png", "deck-live-figure.png", "voila-playground.png"}
+    for path in made:
+        assert Image.open(path).size == (1280, 720), path.name
+        committed = ROOT / "images" / "screenshots" / path.name
+        assert committed.exists(), (
+            "run python -m helpers.presenting --screenshots images/screenshots"
         )
-        page.wait_for_selector(".jp-Notebook", timeout=90_000)
-        page.wait_for_timeout(2_000)  # the kernel starts
-        toolbar("notebook:restart-run-all")
-        accept = page.locator(".jp-Dialog-button.jp-mod-accept")
-        accept.first.wait_for(timeout=10_000)
-        accept.first.click()
-        page.wait_for_selector(".widget-image", timeout=90_000, state="attached")
-        page.wait_for_timeout(2_000)  # the rest of the notebook runs
-        toolbar("deck:toggle")  # Start Deck
-        on_slide = (
-            "() => { const i = document.querySelector('.widget-image'); "
-            "return i && getComputedStyle(i.closest('.jp-Cell')).visibility === 'visible'; }"
-        )
-        for _ in range(20):  # forward (space: down into a sub-slide, else right) to the live figure
-            if page.evaluate(on_slide):
-                break
-            page.keyboard.press("Space")
-            page.wait_for_timeout(500)
-        assert page.evaluate(on_slide), "no slide shows chapter 00's live figure"
-        image = page.locator(".widget-image").first
-        handle = page.locator(".widget-slider .noUi-handle").first
-        before = image.get_attribute("src")
-        handle.focus()
-        handle.press("ArrowRight")
-        page.wait_for_function(
-            "b => document.querySelector('.widget-image').src !== b", arg=before, timeout=30_000
-        )
-        assert page.locator(".widget-readout").first.inner_text().strip() == "9"  # depth 8 → 9
-        # the course's JupyterLab defaults (overrides.json, installed by requirements.txt): no
-        # "get notified about official Jupyter news?" toast over the figure, no request for news
-        assert page.get_by_text("Jupyter news").count() == 0, "JupyterLab's news prompt is shown"
-        assert blocked == [], f"the slides asked other hosts for {blocked}"
-    except Exception:
-        page.screenshot(path=str(ROOT / "build" / "slides-failure.png"), full_page=True)
-        raise
-    finally:
-        page.close()
-        lab.terminate()
-        lab.wait(timeout=20)
+        assert f"images/screenshots/{path.name}" in readme

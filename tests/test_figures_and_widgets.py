@@ -359,6 +359,29 @@ def test_an_error_while_drawing_is_shown_in_the_panel():
     assert panel.error.value == ""
 
 
+def test_the_panel_says_it_is_drawing_while_it_draws():
+    """While a redraw is drawn the panel carries the class "helpers-busy" (its CSS dims the
+    picture and says "drawing…" after 0.3 s, so a quick redraw shows nothing); afterwards, and
+    after a failed draw, it does not."""
+    seen, panels = [], []
+
+    def draw(fig, n):
+        if panels:  # (the first draw is made while the panel is built)
+            seen.append("helpers-busy" in panels[0].widget._dom_classes)
+        if n == 3:
+            raise RuntimeError("failed")
+        fig.subplots().plot(range(n))
+
+    figure = InteractiveFigure("busy", "test", draw, {"n": IntParam(1, 5, 2)}, {"two": {"n": 2}})
+    panel = ControlPanel(figure, store=None)
+    panels.append(panel)
+    for n in (4, 3):
+        panel.controls["n"].value = n
+        assert "helpers-busy" not in panel.widget._dom_classes
+    assert seen == [True, True]
+    assert "drawing…" in panel.widget.children[0].value  # the CSS that shows it
+
+
 def test_static_mode_shows_an_explorable_printed_as_a_gallery_of_presets(monkeypatch, tmp_path):
     monkeypatch.setenv(STATIC_ENV, "1")
     monkeypatch.setenv("HELPERS_FRAMES", str(tmp_path))

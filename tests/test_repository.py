@@ -102,29 +102,52 @@ def test_notebook_has_a_one_line_summary_for_the_handout_index(path):
     assert 40 < len(summary) < 250 and "\n" not in summary
 
 
-SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+SLIDE_TYPES = {"slide", "subslide", "fragment", "skip"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_every_notebook_is_a_slide_deck(path):
-    """Standard slide metadata (slideshow.slide_type), as JupyterLab's slides read it: the title
-    and every section ('## ') start a slide, every live figure a sub-slide; a section heading
-    never hides inside a cell, where no slide could start at it."""
-    import nbformat
-
+    """Standard slide metadata (slideshow.slide_type), as JupyterLab's deck reads it. The title
+    and every section ('## ') start a slide, every live figure a sub-slide (its own, or that of
+    the "Look for" line just before it). Every cell says how it is shown: the deck stops at
+    every cell of type "-", showing nothing new, so there are none; each press shows the next
+    fragment, and a code cell with nothing to show (the set-up, an exercise's answer) is skipped.
+    A section heading never hides inside a cell, where no slide could start at it."""
     cells = nbformat.read(path, as_version=4).cells
     kinds = [cell.metadata.get("slideshow", {}).get("slide_type") for cell in cells]
     assert kinds[0] == "slide"
-    assert set(filter(None, kinds)) <= SLIDE_TYPES
-    for cell, kind in zip(cells, kinds):
+    undeclared = [c.source[:40] for c, k in zip(cells, kinds) if k not in SLIDE_TYPES]
+    assert not undeclared, f"cells without a slide type of {sorted(SLIDE_TYPES)}: {undeclared}"
+    for i, (cell, kind) in enumerate(zip(cells, kinds)):
         lines = cell.source.splitlines()
         if cell.cell_type == "markdown" and lines and lines[0].startswith("## "):
             assert kind == "slide", lines[0]
         if cell.cell_type == "code" and cell.source.startswith("helpers.show("):
-            assert kind == "subslide", cell.source
+            before = cells[i - 1]
+            assert kind == "subslide" or (
+                kind == "fragment"
+                and kinds[i - 1] == "subslide"
+                and before.source.startswith("**Look for:**")
+            ), cell.source
+        if cell.cell_type == "code" and (
+            "helpers.setup(" in cell.source or re.match(r"answer_\d\d_\d = None", cell.source)
+        ):
+            assert kind == "skip", cell.source
         if cell.cell_type == "markdown":
             inner = [line for line in lines[1:] if line.startswith("## ")]
             assert not inner, f"a section starts inside a cell: {inner[0]!r}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_exercises_stay_out_of_the_voila_app(path):
+    """Voilà shows no cell tagged "notebook-only" (the course's template): every cell of the
+    Exercises section has the tag, since an app has no cell to answer in."""
+    cells = nbformat.read(path, as_version=4).cells
+    start = next(i for i, c in enumerate(cells) if c.source.startswith("## Exercises"))
+    untagged = [
+        c.source[:40] for c in cells[start:] if "notebook-only" not in c.metadata.get("tags", [])
+    ]
+    assert not untagged, untagged
 
 
 def test_ruff_keeps_one_style_everywhere():

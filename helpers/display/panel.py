@@ -53,6 +53,13 @@ PANEL_CSS = """<style>
 .helpers-panel .widget-image { max-height: calc(100vh - 240px) !important; width: auto !important;
                                max-width: 100% !important; object-fit: contain;
                                object-position: left top; }
+/* a redraw that takes longer than a moment (a new layout: ~0.5 s) shows that it is working:
+   the picture dims after 0.3 s and the status line says so; a quick redraw shows nothing */
+.helpers-panel .helpers-status::after { content: " · drawing…"; visibility: hidden; }
+.helpers-panel.helpers-busy .helpers-status::after { visibility: visible;
+                                                     transition: visibility 0s linear 0.3s; }
+.helpers-panel.helpers-busy .widget-image { opacity: 0.5; cursor: progress;
+                                            transition: opacity 0s linear 0.3s; }
 /* the page's printed claims (✔ … [numbers]) wrap between words, not inside a name */
 .jp-RenderedText pre { word-break: normal !important; overflow-wrap: break-word; }
 </style>"""
@@ -396,13 +403,18 @@ class ControlPanel:
                 with self.image.hold_sync():  # one message: a WebP with its format
                     self.image.format, self.image.value = "webp", stored
             else:
-                with lecture_style():
-                    self._render()
-                    self._compositor.draw()
-                # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
-                png = canvas_png(self._canvas, compress_level=1)
-                with self.image.hold_sync():
-                    self.image.format, self.image.value = "png", png
+                self.widget.add_class("helpers-busy")  # sent at once: the page shows the work
+                try:
+                    with lecture_style():
+                        self._render()
+                        self._compositor.draw()
+                    # Fast compression: a slightly larger PNG over a local socket beats 10 ms
+                    # of zlib.
+                    png = canvas_png(self._canvas, compress_level=1)
+                    with self.image.hold_sync():
+                        self.image.format, self.image.value = "png", png
+                finally:
+                    self.widget.remove_class("helpers-busy")
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
             self.error.value = (
                 '<pre style="color:#D55E00;white-space:pre-wrap">'
