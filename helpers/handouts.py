@@ -235,19 +235,30 @@ def over_budget(
     return problems
 
 
-def index_page(entries) -> str:
+def index_page(entries, pdf: bool = False) -> str:
+    """The handouts' front page, in lecture order: each handout, its summary and (when the PDFs
+    are built beside them) its PDF; the credit to the lecture notes and the licence."""
     rows = "".join(
-        f'<li><a href="{html.escape(f)}">{html.escape(t)}</a><br><span>{html.escape(s)}</span></li>'
+        f'<li><a href="{html.escape(f)}">{html.escape(t)}</a>'
+        + (f' · <a href="{html.escape(f[:-5])}.pdf">PDF</a>' if pdf else "")
+        + f"<br><span>{html.escape(s)}</span></li>"
         for f, t, s in entries
     )
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Vanishing &amp; Exploding Gradients — handouts</title>
-<style>body{{font-family:sans-serif;max-width:800px;margin:2em auto;line-height:1.5}}
-li{{margin-bottom:1em}} span{{color:#444}}</style></head><body>
+<style>body{{font-family:sans-serif;max-width:800px;margin:2em auto;padding:0 1em;line-height:1.5}}
+li{{margin-bottom:1em}} span,footer{{color:#444}}
+a{{color:#0b57a4;text-decoration:underline}}</style>
+</head><body><main>
 <h1>Vanishing &amp; Exploding Gradients — handouts</h1>
 <p>One handout per notebook, in lecture order. Every interactive figure still moves: pick a
 preset, then drag its slider (or use the arrow keys); no Python and no network needed. Printed,
-each figure shows one picture per preset.</p><ol>{rows}</ol></body></html>"""
+each figure shows one picture per preset.</p><ol>{rows}</ol></main>
+<footer><p>Built on S. Alireza Mousavizade's lecture notes <cite>Vanishing and Exploding
+Gradient</cite>, which the handouts follow and quote (in quotation marks, as "the lecture").
+Text and figures: <a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>; code: MIT
+licence; the quoted passages are their author's.</p></footer></body></html>"""
 
 
 def build(
@@ -300,7 +311,9 @@ def build(
     for path, _, page, _ in results:
         (out / f"{path.stem}.html").write_text(page, encoding="utf-8")
     (out / "index.html").write_text(
-        index_page([(f"{p.stem}.html", title(nb), summary(nb)) for p, nb, _, _ in results]),
+        index_page(
+            [(f"{p.stem}.html", title(nb), summary(nb)) for p, nb, _, _ in results], pdf=pdf
+        ),
         encoding="utf-8",
     )
     if pdf:

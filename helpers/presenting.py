@@ -140,7 +140,14 @@ def run_all(page, origin: str) -> None:
     accept = page.locator(".jp-Dialog-button.jp-mod-accept").first
     accept.wait_for(timeout=10_000)
     accept.click()
-    page.wait_for_timeout(1_000)
+    # every code cell numbered ([12], not [ ] or [*]), then the kernel idle: an idle kernel
+    # alone is no sign, since it is idle too while it restarts
+    page.wait_for_function(
+        """() => { const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+                   return p.length && p.every(e => /\\[\\d+\\]/.test(e.innerText)); }""",
+        timeout=180_000,
+        polling=500,
+    )
     wait_until_kernels_idle(origin)
     page.wait_for_timeout(1_000)  # the last outputs are drawn
 
@@ -287,6 +294,8 @@ def voila_screenshot(path: Path, notebook: str = "10_playground.ipynb") -> Path:
                 " return i && i.src.length > 0; }",
                 timeout=120_000,
             )
+            # as a lecturer shows it: the panel at the top of the screen, controls and picture
+            page.locator(".helpers-panel").first.evaluate("e => e.scrollIntoView({block: 'start'})")
             page.wait_for_timeout(500)
             page.screenshot(path=str(path))
             browser.close()
