@@ -81,13 +81,31 @@ def default_folder() -> Path | None:
     return Path.home() / ".cache" / "vanishing-gradients-course" / "frames"
 
 
-def encode_webp(rgb) -> bytes:
-    """An (height, width, 3) uint8 array as lossless WebP (exactly these pixels)."""
+def encode_webp(rgb, description: str | None = None) -> bytes:
+    """An (height, width, 3) uint8 array as lossless WebP (exactly these pixels). A frame's
+    ``description`` (its text alternative, ``helpers.describe``) travels inside it, in the
+    WebP's metadata chunk ("XMP "), so that a frame read from the store is described without
+    being drawn, and a frame and its description can never part."""
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, method=4, exact=True)
+    extra = {"xmp": description.encode("utf-8")} if description else {}
+    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, method=4, exact=True, **extra)
     return buffer.getvalue()
+
+
+def description_of(data: bytes) -> str | None:
+    """The description stored in a frame by ``encode_webp``, or None (read from the WebP's
+    chunks directly: no decoding of the picture)."""
+    if data[:4] != WEBP_MAGIC[0] or data[8:12] != WEBP_MAGIC[1]:
+        return None
+    at = 12
+    while at + 8 <= len(data):
+        kind, size = data[at : at + 4], int.from_bytes(data[at + 4 : at + 8], "little")
+        if kind == b"XMP ":
+            return data[at + 8 : at + 8 + size].decode("utf-8", errors="replace")
+        at += 8 + size + (size & 1)
+    return None
 
 
 def decode(data: bytes):

@@ -32,6 +32,7 @@ def setup(seed: int = 0, threads: int = 1) -> int:
         # The lecture style lays figures out with constrained layout, so the inline backend's
         # default bbox_inches="tight" would only draw every figure a second time.
         set_matplotlib_formats("png", bbox_inches=None)
+        describe_inline_figures()
     except Exception:  # outside IPython there is no inline backend to configure
         pass
     # torch, numpy and matplotlib leave ~250,000 long-lived objects, and a full garbage
@@ -50,6 +51,32 @@ def setup(seed: int = 0, threads: int = 1) -> int:
             f"{threads} thread(s) · {mode} figures"
         )
     return seed
+
+
+def describe_inline_figures() -> None:
+    """Every figure a notebook shows with ``plt.show()`` carries its text alternative: the
+    inline backend's PNG goes out with ``{"alt": describe(fig)}`` as its metadata, which the
+    handouts (nbconvert) write as the picture's alt text — the figure's numbers, read from what
+    it draws, instead of "No description has been provided for this image"."""
+    from IPython import get_ipython
+    from matplotlib.figure import Figure
+
+    from .describe import describe
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatter = shell.display_formatter.formatters["image/png"]
+    drawing = formatter.lookup_by_type(Figure)
+    if getattr(drawing, "describes", False):
+        return  # set up already
+
+    def png_with_alt(fig):
+        data = drawing(fig)
+        return None if data is None else (data, {"alt": describe(fig)})
+
+    png_with_alt.describes = True
+    formatter.for_type(Figure, png_with_alt)
 
 
 def in_app() -> bool:

@@ -362,8 +362,11 @@ def start_voila(notebook, **env):
 
 
 def test_a_slider_in_voila_redraws_the_figure(browser):
+    """Chapter 00 as a Voilà app at 1280 × 720: no plumbing on the page (no set-up line, no
+    exercises), the panel's controls and picture on the screen together, and ten slider steps
+    from the keyboard, each a new picture (the median and p95 time to it are printed)."""
     voila, origin = start_voila("00_backprop_chain_rule.ipynb")
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
     blocked = local_only(page, origin)
     try:
         goto_once_up(page, origin)
@@ -372,6 +375,16 @@ def test_a_slider_in_voila_redraws_the_figure(browser):
         page.wait_for_function(
             "document.querySelector('.widget-image').src.length > 0", timeout=30_000
         )
+        text = page.locator("body").inner_text()
+        for plumbing in ("helpers ready", "Exercises", "not answered"):
+            assert plumbing not in text, f"the app shows {plumbing!r}"
+        panel = page.locator(".helpers-panel").first
+        panel.evaluate("e => e.scrollIntoView({block: 'start'})")
+        fit = panel.evaluate(
+            """p => { const r = s => p.querySelector(s).getBoundingClientRect();
+                      return {top: r('.widget-slider').top, bottom: r('.widget-image').bottom}; }"""
+        )
+        assert fit["top"] >= 0 and fit["bottom"] <= 720, fit
         handle = page.locator(".widget-slider .noUi-handle").first
         handle.focus()
         elapsed_ms = []
@@ -561,3 +574,120 @@ def test_the_readmes_screenshots_are_made_by_the_script(tmp_path):
             "run python -m helpers.presenting --screenshots images/screenshots"
         )
         assert f"images/screenshots/{path.name}" in readme
+
+
+# --- accessibility: axe-core (axe-playwright-python bundles its script: offline) ------------
+
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=WCAG_21_AA).response["violations"]
+    return [
+        f"{v['id']} ×{len(v['nodes'])}: {v['nodes'][0]['target']} "
+        f"{v['nodes'][0].get('failureSummary', '')[:160]!r}"
+        for v in found
+    ]
+
+
+def test_every_handout_and_the_index_pass_axe_core(browser, all_handouts):
+    """WCAG 2.1 A and AA by axe-core on the index and every handout, opened from the disk with
+    the network refused; and what axe-core cannot judge: every picture has a text alternative
+    (none says nbconvert's "No description has been provided"), a document has one h1 and its
+    language, and an explorable figure's alt text follows its slider, carrying the description
+    read from the frame's data."""
+    folder, built = all_handouts
+    page = browser.new_page()
+    local_only(page, "file://")
+    problems = {}
+    try:
+        for path in [folder / "index.html"] + sorted(folder.glob("[0-9][0-9]_*.html")):
+            page.goto(path.as_uri())
+            if path.name != "index.html":  # typeset first: axe judges the page as it is read
+                page.wait_for_function(
+                    "() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0",
+                    timeout=60_000,
+                )
+            page.wait_for_timeout(500)
+            found = axe_violations(page)
+            facts = page.evaluate(
+                """() => ({
+                  lang: document.documentElement.lang,
+                  h1: document.querySelectorAll('h1').length,
+                  missing: [...document.images].filter(i => !i.alt ||
+                      i.alt.startsWith('No description has been provided')).length,
+                })"""
+            )
+            if facts["lang"] != "en" or facts["h1"] != 1 or facts["missing"]:
+                found.append(f"document: {facts}")
+            if path.name != "index.html" and page.locator(".explorer input[type=range]").count():
+                block = page.locator(".explorable-live").first
+                picture = block.locator(".explorer-picture")
+                before = picture.get_attribute("alt")
+                block.locator("input[type=range]").first.focus()
+                page.keyboard.press("End")
+                after = picture.get_attribute("alt")
+                described = block.locator(".explorer-description").inner_text()
+                if after == before or not re.search(r"\d", after) or described not in after:
+                    found.append(f"the explorer's alt did not follow its slider: {after[:120]!r}")
+            if found:
+                problems[path.name] = found
+    finally:
+        page.close()
+    assert not problems, "\n".join(f"{n}: {p}" for n, p in problems.items())
+
+
+@pytest.mark.parametrize("notebook", ["00_backprop_chain_rule.ipynb", "10_playground.ipynb"])
+def test_a_voila_app_passes_axe_core_and_its_picture_speaks(browser, notebook):
+    """The Voilà app of a chapter and of the playground, at 1280 × 720: axe-core finds no WCAG
+    2.1 A or AA violation; every slider's handle has a name; the live picture's text
+    alternative carries the figure's numbers and changes when a slider is moved from the
+    keyboard alone; and once the panel has settled, the polite live region says the new
+    headline."""
+    voila, origin = start_voila(notebook, HELPERS_FRAMES="off")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    local_only(page, origin)
+    try:
+        goto_once_up(page, origin)
+        panel = page.locator(".helpers-panel").first
+        picture = panel.locator(".widget-image")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.helpers-panel .widget-image');"
+            " return i && i.alt && i.alt.length > 40; }",
+            timeout=120_000,
+        )
+        found = axe_violations(page)
+        assert not found, found
+        names = panel.locator(".noUi-handle").evaluate_all(
+            "hs => hs.map(h => h.getAttribute('aria-label'))"
+        )
+        assert names and all(names), names
+        before = picture.get_attribute("alt")
+        assert re.search(r"\d\.\d|\de-\d", before), before  # numbers read from the data
+        handle = panel.locator(".noUi-handle").first
+        handle.focus()  # the keyboard alone: focus, then an arrow key
+        handle.press("ArrowRight")
+        page.wait_for_function(
+            "b => document.querySelector('.helpers-panel .widget-image').alt !== b",
+            arg=before,
+            timeout=30_000,
+        )
+        page.wait_for_function(
+            "() => { const l = document.querySelector('.helpers-panel .helpers-announce');"
+            " return l && l.textContent.length > 10; }",
+            timeout=10_000,
+        )
+        assert handle.get_attribute("aria-valuetext")
+    except Exception:
+        page.screenshot(path=str(ROOT / "build" / f"voila-a11y-{notebook[:2]}.png"))
+        raise
+    finally:
+        page.close()
+        voila.terminate()
+        voila.wait(timeout=10)

@@ -14,7 +14,9 @@ A figure's drawing function knows none of this: it is plain matplotlib.
 
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 
 from ..figures import STATIC_ENV, InteractiveFigure, get_figure
 
@@ -36,4 +38,19 @@ def show(figure: InteractiveFigure | str, **initial):
         return block
     from .panel import ControlPanel  # ipywidgets only where a live panel is wanted
 
+    _load_accessibility_script()
     return ControlPanel(figure, **initial)
+
+
+def _load_accessibility_script() -> None:
+    """a11y.js (beside this file) into the page, before the panel: it names the panel's
+    sliders and menus for screen readers and gives the live picture its text alternative
+    (ipywidgets sets no ARIA names of its own). It runs once per page, however many panels."""
+    from IPython.display import Javascript, display
+
+    display(Javascript(_accessibility_script()))
+
+
+@functools.cache
+def _accessibility_script() -> str:
+    return (Path(__file__).parent / "a11y.js").read_text()

@@ -22,6 +22,7 @@ import itertools
 import json
 
 from ..figures import InteractiveFigure
+from ..framestore import description_of
 from .frames import FRAME_DPI, frame
 
 _ids = itertools.count()
@@ -53,11 +54,13 @@ class Explorable:
                 raise ValueError(f"frames_from must be a block of {figure.name!r} at {dpi} dpi")
             self.names, self.values = frames_from.names, frames_from.values
             self.presets, self.points, self.frames = frames_from.presets, frames_from.points, {}
+            self.descriptions = frames_from.descriptions
             return
         self.names = list(figure.explore)
         self.values = {name: figure.explore_values(name) for name in self.names}
         self.frames: dict[str, bytes] = {}  # digest -> WebP bytes, each frame once
         self.points: dict[str, list] = {}  # "preset|i|j" -> [digest, caption, setting]
+        self.descriptions: dict[str, str] = {}  # digest -> what the frame shows, with numbers
         self.presets = []  # per preset: name, start indices, which sliders change nothing
         for index, preset in enumerate(figure.presets):
             base = figure.preset(preset)
@@ -73,11 +76,18 @@ class Explorable:
             data = frame(figure, values, store, dpi)
             digest = hashlib.sha256(data).hexdigest()[:16]
             self.frames.setdefault(digest, data)
+            self.descriptions[digest] = description_of(data) or ""
             index = list(figure.presets).index(preset)
             key = "|".join(
                 [str(index)] + [str(self.values[n].index(values[n])) for n in self.names]
             )
             self.points[key] = [digest, figure.caption(**values), figure.state(**values)]
+
+    def alt(self, digest: str, caption: str) -> str:
+        """A frame's text alternative: the figure's title and setting, then what the picture
+        shows, read from its data when it was drawn (``helpers.describe``)."""
+        title = self.figure.title or self.figure.name
+        return f"{title}: {caption}. {self.descriptions.get(digest, '')}".strip()
 
     def _point(self, preset_index: int, indices) -> list:
         return self.points["|".join([str(preset_index)] + [str(i) for i in indices])]
@@ -94,8 +104,7 @@ class Explorable:
             digest, caption, state = self._point(index, preset["start"])
             items.append(
                 f'<figure class="gallery-panel"><img data-frame="{digest}" '
-                f'alt="{html.escape(title)}: '
-                f'{html.escape(caption)}" '
+                f'alt="{html.escape(self.alt(digest, caption))}" '
                 f'src="data:image/webp;base64,{_b64(self.frames[digest])}"/>'
                 f"<figcaption><b>{html.escape(preset['name'])}</b> — {html.escape(caption)}"
                 f"<br><code "
@@ -138,6 +147,7 @@ class Explorable:
             "presets": self.presets,
             "points": self.points,
             "title": self.figure.title or self.figure.name,
+            "descriptions": self.descriptions if self.frames_from is None else {},
         }
 
     def _repr_html_(self) -> str:
@@ -171,7 +181,9 @@ class Explorable:
             f'<figure class="explorer-figure"><img class="explorer-picture" width="{width}" '
             f'height="{height}" alt=""/><figcaption><b class="explorer-preset"></b>'
             f'<span class="explorer-caption"></span> <span class="explorer-note"></span><br>'
-            f'<code class="gallery-setting explorer-setting"></code></figcaption></figure></div>'
+            f'<code class="gallery-setting explorer-setting"></code></figcaption></figure>'
+            f'<details class="explorer-details"><summary>What the picture shows</summary>'
+            f'<p class="explorer-description"></p></details></div>'
             f"{self._gallery()}"
             f'<script type="application/json" '
             f'class="explorable-data">{_json(self._data())}</script>'

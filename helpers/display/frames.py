@@ -3,8 +3,9 @@ frame store (``helpers.framestore``).
 
 ``frame(figure, values)`` is the one way a stored frame is made: a new figure at the panel's
 resolution, the figure's own drawing function, the axes prepared as the panel prepares them,
-encoded losslessly. A test decodes a stored frame and the live panel's picture at the same
-values and compares them pixel for pixel. ``fill`` draws a figure's whole frame grid (presets x
+encoded losslessly, with the figure's text alternative (``helpers.describe``) inside. A test
+decodes a stored frame and the live panel's picture at the same values and compares them pixel
+for pixel. ``fill`` draws a figure's whole frame grid (presets x
 explored values) in worker processes, taking what the store holds already.
 """
 
@@ -18,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..describe import describe
 from ..figures import InteractiveFigure, get_figure
 from ..framestore import FrameStore, default_store, encode_webp
 from ..plots import lecture_style, new_figure
@@ -28,12 +30,23 @@ FRAME_DPI = 100  # the live panel's resolution (panel.PANEL_DPI): the same pixel
 
 def draw(figure: InteractiveFigure, values: dict, dpi: int = FRAME_DPI) -> np.ndarray:
     """The figure at ``values``, drawn on a new canvas: an (height, width, 3) uint8 array."""
+    return _drawn(figure, values, dpi)[0]
+
+
+def _drawn(figure: InteractiveFigure, values: dict, dpi: int) -> tuple[np.ndarray, str]:
     fig = figure.render(new_figure(figure.figsize, dpi=dpi), **values)
     for ax in fig.axes:
         prepare(ax)  # as in the live panel
     with lecture_style():
         fig.canvas.draw()
-    return np.array(np.asarray(fig.canvas.buffer_rgba())[:, :, :3])
+    return np.array(np.asarray(fig.canvas.buffer_rgba())[:, :, :3]), describe(fig)
+
+
+def encoded(figure: InteractiveFigure, values: dict, dpi: int = FRAME_DPI) -> bytes:
+    """The frame's bytes as the store keeps them: the pixels, with the figure's description
+    (``helpers.describe``, read from what was drawn) inside."""
+    rgb, description = _drawn(figure, values, dpi)
+    return encode_webp(rgb, description)
 
 
 def frame(
@@ -48,10 +61,8 @@ def frame(
     values = figure.resolve(**values)
     store = store if store is not None else default_store()
     if store is None:
-        return encode_webp(draw(figure, values, dpi))
-    return store.get_or_render(
-        store.key(figure, values, dpi), lambda: encode_webp(draw(figure, values, dpi))
-    )
+        return encoded(figure, values, dpi)
+    return store.get_or_render(store.key(figure, values, dpi), lambda: encoded(figure, values, dpi))
 
 
 # --- filling the store in worker processes ---------------------------------------------------
@@ -73,7 +84,7 @@ def _draw_row(name: str, row: list[dict], folder: str, dpi: int) -> tuple[int, i
     for values in row:
         key = store.key(figure, values, dpi)
         if store.get(key) is None:
-            store.get_or_render(key, lambda: encode_webp(draw(figure, values, dpi)))
+            store.get_or_render(key, lambda: encoded(figure, values, dpi))
             drawn += 1
     return drawn, len(row) - drawn
 

@@ -32,8 +32,9 @@ import traceback
 import ipywidgets as W
 import numpy as np
 
+from ..describe import describe
 from ..figures import BoolParam, ChoiceParam, FloatParam, InteractiveFigure, IntParam
-from ..framestore import default_store
+from ..framestore import default_store, description_of
 from ..plots import lecture_style, new_figure
 from .compositor import Compositor
 from .png import canvas_png
@@ -60,6 +61,13 @@ PANEL_CSS = """<style>
                                                      transition: visibility 0s linear 0.3s; }
 .helpers-panel.helpers-busy .widget-image { opacity: 0.5; cursor: progress;
                                             transition: opacity 0s linear 0.3s; }
+/* the picture's text alternative, rewritten from the drawn data at every redraw: read by
+   screen readers (a11y.js makes it the picture's alt and announces the headline), not shown */
+.helpers-panel .helpers-alt, .helpers-panel .helpers-headline, .helpers-panel .helpers-announce,
+.helpers-panel .helpers-typed .widget-label {
+  position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
+.helpers-panel :focus-visible { outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
 /* the page's printed claims (✔ … [numbers]) wrap between words, not inside a name */
 .jp-RenderedText pre { word-break: normal !important; overflow-wrap: break-word; }
 </style>"""
@@ -135,10 +143,15 @@ def typed_box(name: str, param: FloatParam) -> W.BoundedFloatText:
         max=param.high,
         step=None,
         continuous_update=False,
+        # its label names it for a screen reader ("learning rate, typed"); the slider beside it
+        # says the same to the eye, so the label is visually hidden (PANEL_CSS), not removed
+        description=f"{param.label or name}, typed",
+        style={"description_width": "initial"},
         layout=W.Layout(width="90px"),
         tooltip=f"{param.label or name}: type a value from {param.low:g} to {param.high:g}",
     )
     box.add_class(f"typed-{name}")
+    box.add_class("helpers-typed")
     return box
 
 
@@ -238,6 +251,7 @@ class ControlPanel:
             format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto")
         )
         self.status = W.HTML()
+        self.description = W.HTML()  # the text alternative (helpers.describe), not shown
         self.error = W.HTML()
         rows = {
             name: W.HBox([control, self.typed[name]], layout=W.Layout(align_items="center"))
@@ -265,6 +279,7 @@ class ControlPanel:
                 W.HBox(list(rows.values()), layout=W.Layout(flex_flow="row wrap")),
                 self.presets,
                 self.image,
+                self.description,
                 self.status,
                 self.setting,
                 self.error,
@@ -274,6 +289,7 @@ class ControlPanel:
         self.store = default_store() if store == "default" else store
         self.dpi = dpi
         self.stored_count = 0  # redraws answered from the frame store
+        self.alt_text = ""  # what the picture shows, with its numbers (helpers.describe)
         self._recycler = Recycler(self._canvas)
         self._compositor = Compositor(self._canvas)
         self._laid_out_for = None  # what the axes showed at the last full layout
@@ -394,12 +410,13 @@ class ControlPanel:
         self._pending = None
         values = {name: control.value for name, control in self.controls.items()}
         start = time.perf_counter()
-        stored = None
+        stored = described = None
         try:
             self.values = self.figure.resolve(**values)
             if self.store is not None:
                 stored = self.store.get(self.store.key(self.figure, self.values, self.dpi))
             if stored is not None:
+                described = description_of(stored)
                 with self.image.hold_sync():  # one message: a WebP with its format
                     self.image.format, self.image.value = "webp", stored
             else:
@@ -411,6 +428,7 @@ class ControlPanel:
                     # Fast compression: a slightly larger PNG over a local socket beats 10 ms
                     # of zlib.
                     png = canvas_png(self._canvas, compress_level=1)
+                    described = describe(self._canvas)  # ~1 ms: read from what was drawn
                     with self.image.hold_sync():
                         self.image.format, self.image.value = "png", png
                 finally:
@@ -429,9 +447,16 @@ class ControlPanel:
         self._last_redraw_end = time.perf_counter()
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
         how = "from the frame store" if stored is not None else "redrawn"
+        caption = self.figure.caption(**self.values)
         self.status.value = (
-            f'<span class="helpers-status">{html.escape(self.figure.caption(**self.values))} · '
+            f'<span class="helpers-status">{html.escape(caption)} · '
             f"{how} in {self.last_redraw_ms:.0f} ms</span>"
+        )
+        self.alt_text = described or caption
+        self.description.value = (
+            f'<span class="helpers-headline">{html.escape(caption)}. '
+            f"{html.escape(self.alt_text.split('. ')[0])}</span>"
+            f'<span class="helpers-alt">{html.escape(self.alt_text)}</span>'
         )
         self._show_setting()
 

@@ -26,6 +26,9 @@
     var caption = explorer.querySelector(".explorer-caption");
     var note = explorer.querySelector(".explorer-note");
     var setting = explorer.querySelector(".explorer-setting");
+    var description = explorer.querySelector(".explorer-description");
+    var descriptions = (owner === block ? data : JSON.parse(
+      owner.querySelector("script.explorable-data").textContent)).descriptions || {};
     var buttons = Array.prototype.slice.call(explorer.querySelectorAll("button[data-preset]"));
     var sliders = Array.prototype.slice.call(explorer.querySelectorAll("input[type=range]"));
     var outputs = sliders.map(function (s) { return s.parentNode.querySelector("output"); });
@@ -36,7 +39,9 @@
       var point = data.points[[preset].concat(indices).join("|")];
       var base = data.presets[preset];
       picture.src = source(point[0]);
-      picture.alt = data.title + ": " + point[1];
+      // the text alternative, read from the frame's data when it was drawn
+      picture.alt = data.title + ": " + point[1] + ". " + (descriptions[point[0]] || "");
+      description.textContent = descriptions[point[0]] || "";
       presetName.textContent = base.name;
       var moved = [];
       sliders.forEach(function (slider, i) {
