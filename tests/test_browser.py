@@ -338,10 +338,11 @@ def test_a_printed_handout_loses_no_code_line_and_no_picture(all_handouts):
     assert images_in_pdf >= printed_images, (images_in_pdf, printed_images)
 
 
-def start_voila(notebook, **env):
+def start_voila(notebook, extra=(), **env):
     """Voilà serving ``notebook`` on a free local port, started in the repository's root as the
-    README says (so voila.json selects the course's template); ``env`` adds to its environment.
-    Returns the process and the page's address."""
+    README says (so voila.json selects the course's template and kernel manager); ``extra``:
+    more command-line options; ``env`` adds to its environment. Returns the process and the
+    page's address."""
     port = free_port()
     voila = subprocess.Popen(
         [
@@ -352,6 +353,7 @@ def start_voila(notebook, **env):
             "--no-browser",
             f"--port={port}",
             "--Voila.ip=127.0.0.1",
+            *extra,
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -630,7 +632,7 @@ def test_every_handout_and_the_index_pass_axe_core(browser, all_handouts):
                 block = page.locator(".explorable-live").first
                 picture = block.locator(".explorer-picture")
                 before = picture.get_attribute("alt")
-                block.locator("input[type=range]").first.focus()
+                block.locator("input[type=range]:not([disabled])").first.focus()
                 page.keyboard.press("End")
                 after = picture.get_attribute("alt")
                 described = block.locator(".explorer-description").inner_text()
@@ -691,3 +693,80 @@ def test_a_voila_app_passes_axe_core_and_its_picture_speaks(browser, notebook):
         page.close()
         voila.terminate()
         voila.wait(timeout=10)
+
+
+def test_a_flooded_class_server_answers_everyone_and_never_exceeds_its_cap():
+    """Voilà started as the README says (voila.json: the course's capped kernel manager and
+    the idle culler), here with a cap of 3 kernels and a 5 s idle timeout, flooded with 7 page
+    loads at once: every request is answered within its time — 3 pages with the notebook, the
+    others at once with the "class server is full" page (HTTP 503) — the kernels never exceed
+    the cap, their memory stays within what 3 kernels take, and once the culler has freed the
+    places of the pages nobody keeps open, a new student gets the notebook."""
+    import concurrent.futures
+    import urllib.error
+    import urllib.request
+
+    import psutil
+
+    _browser_or_skip()
+    voila, origin = start_voila(
+        "00_backprop_chain_rule.ipynb",
+        extra=[
+            "--CappedKernelManager.max_kernels=3",
+            "--MappingKernelManager.cull_idle_timeout=5",
+            "--MappingKernelManager.cull_interval=2",
+        ],
+    )
+    server = psutil.Process(voila.pid)
+
+    def kernels():
+        return [c for c in server.children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+
+    def load(_):
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(origin, timeout=120) as answer:
+                body, status = answer.read().decode(), answer.status
+        except urllib.error.HTTPError as error:
+            body, status = error.read().decode(), error.code
+        return status, body, time.perf_counter() - start
+
+    try:
+        deadline = time.time() + 60
+        while True:  # up
+            try:
+                urllib.request.urlopen(origin + "voila/static/", timeout=5)
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        most, peak_mb = 0, 0.0
+        with concurrent.futures.ThreadPoolExecutor(7) as pool:
+            futures = [pool.submit(load, i) for i in range(7)]
+            while not all(f.done() for f in futures):
+                running = kernels()
+                most = max(most, len(running))
+                peak_mb = max(peak_mb, sum(k.memory_info().rss for k in running) / 2**20)
+                time.sleep(0.2)
+            answers = [f.result() for f in futures]
+        served = [a for a in answers if a[0] == 200]
+        full = [a for a in answers if a[0] == 503]
+        print(
+            f"\n7 page loads at a cap of 3: {len(served)} served, {len(full)} told the server is "
+            f"full (in {max(a[2] for a in full):.1f} s at most); at most {most} kernels, "
+            f"{peak_mb:.0f} MB"
+        )
+        assert len(served) == 3 and len(full) == 4, [a[0] for a in answers]
+        assert all("class server is full: 3 of 3 places taken" in a[1] for a in full)
+        assert all(a[2] < 10 for a in full), "a student past the cap waited"
+        assert most <= 3 and peak_mb < 3 * 600
+        deadline = time.time() + 60  # the culler frees the places of pages nobody keeps open
+        while kernels() and time.time() < deadline:
+            time.sleep(1)
+        status, body, _ = load(0)
+        assert status == 200 and "Back-propagation" in body
+    finally:
+        voila.terminate()
+        voila.wait(timeout=20)

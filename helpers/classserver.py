@@ -1,0 +1,61 @@
+"""The class server: Voilà's kernels, capped to what the machine can hold.
+
+jupyter_server has no limit of its own on kernels: every page load starts one (~350 MB for a
+course notebook), so a class refreshing its pages can exhaust a machine's memory. The
+repository's ``voila.json`` makes Voilà use ``CappedKernelManager``: at most ``max_kernels``
+kernels (by default as many as three quarters of the machine's memory holds at
+``KERNEL_MB`` each); a page load beyond that is answered at once with HTTP 503 and the page
+"The class server is full: N of N places taken", instead of a hang. Idle kernels of closed
+pages are culled by jupyter_server's own culler (``voila.json`` sets its timeout).
+
+    voila notebooks/10_playground.ipynb --CappedKernelManager.max_kernels=20
+"""
+
+from __future__ import annotations
+
+import os
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Integer, default
+
+KERNEL_MB = 400  # a course notebook's kernel in Voilà: ~350 MB measured, with room to spare
+
+
+def machine_memory_mb() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+    except (ValueError, OSError, AttributeError):
+        return 4096
+
+
+class CappedKernelManager(AsyncMappingKernelManager):
+    """A kernel manager that starts at most ``max_kernels`` kernels at once."""
+
+    max_kernels = Integer(
+        help="The most kernels running at once; a page load beyond them gets a 'full' page "
+        "(default: three quarters of the machine's memory at KERNEL_MB per kernel)"
+    ).tag(config=True)
+
+    @default("max_kernels")
+    def _max_kernels_for_this_machine(self) -> int:
+        return max(1, int(0.75 * machine_memory_mb() / KERNEL_MB))
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._starting = 0  # kernels being started: counted before they are listed
+
+    async def start_kernel(self, *args, kernel_id=None, **kwargs):
+        if kernel_id is None:  # a new kernel (not a restart of one that holds its place)
+            taken = len(self.list_kernel_ids()) + self._starting
+            if taken >= self.max_kernels:
+                # the reason is what Voilà's error page shows the student (and the status line)
+                full = f"the class server is full: {taken} of {self.max_kernels} places taken"
+                raise web.HTTPError(
+                    503, reason=f"Sorry, {full}; try again in a few minutes", log_message=full
+                )
+        self._starting += 1
+        try:
+            return await super().start_kernel(*args, kernel_id=kernel_id, **kwargs)
+        finally:
+            self._starting -= 1
