@@ -634,9 +634,11 @@ def test_every_handout_and_the_index_pass_axe_core(browser, all_handouts):
                 before = picture.get_attribute("alt")
                 block.locator("input[type=range]:not([disabled])").first.focus()
                 page.keyboard.press("End")
+                if picture.get_attribute("alt") == before:  # the slider was at its end already
+                    page.keyboard.press("Home")
                 after = picture.get_attribute("alt")
-                described = block.locator(".explorer-description").inner_text()
-                if after == before or not re.search(r"\d", after) or described not in after:
+                described = block.locator(".explorer-description").text_content()
+                if after == before or not described or described not in after:
                     found.append(f"the explorer's alt did not follow its slider: {after[:120]!r}")
             if found:
                 problems[path.name] = found
