@@ -9,7 +9,6 @@ import http.server
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ import pytest
 from helpers import presenting
 from helpers.handouts import CHROMIUM
 from helpers.handouts import CHROMIUM_ARGS as ARGS
+from helpers.presenting import free_port, goto_once_up
 
 # not in the default run: `python -m pytest -m browser` (.ci/run runs both)
 pytestmark = pytest.mark.browser
@@ -72,25 +72,6 @@ def local_only(page, origin):
 
     page.route("**/*", route)
     return blocked
-
-
-def goto_once_up(page, url, seconds=60, **goto):
-    """Open ``url`` as soon as the server just started answers (retrying for ``seconds``)."""
-    deadline = time.time() + seconds
-    while True:
-        try:
-            page.goto(url, timeout=60_000, **goto)
-            return
-        except Exception:
-            if time.time() > deadline:
-                raise
-            time.sleep(0.5)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
