@@ -19,25 +19,32 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
-# Okabe & Ito (2008), the colour-blind-safe qualitative palette.
+# Okabe & Ito (2008), the colour-blind-safe qualitative palette, with the three colours that are
+# too light to see against white (WCAG 1.4.11 asks 3:1 for a line that carries meaning) darkened:
+# orange #E69F00 (2.3:1) becomes ochre, sky blue #56B4E9 (2.3:1) a deeper sky blue, and yellow
+# #F0E442 (1.3:1) is left out. The darker variants were chosen so that, under simulated protan-,
+# deutan- and tritanopia, the colours drawn together differ at least as much as Okabe-Ito's own
+# (tests/test_plots.py measures both).
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+OCHRE, SKY_BLUE, GREY = "#A88A4E", "#2A8FD8", "#8A8A8A"
+PALETTE = ["#0072B2", OCHRE, "#009E73", "#D55E00", "#CC79A7", SKY_BLUE, "#000000"]
 COLORS = {
     # activations
     "sigmoid": "#D55E00",
     "tanh": "#0072B2",
     "relu": "#009E73",
-    "leaky_relu": "#56B4E9",
+    "leaky_relu": SKY_BLUE,
     "elu": "#CC79A7",
     "gelu": "#000000",
-    "softsign": "#E69F00",
-    "identity": "#999999",
+    "softsign": OCHRE,
+    "identity": GREY,
     # inits
-    "zeros": "#999999",
+    "zeros": GREY,
     "small": "#D55E00",
-    "standard": "#E69F00",
+    "standard": OCHRE,
     "xavier_uniform": "#0072B2",
     "xavier_normal": "#0072B2",
-    "lecun_normal": "#56B4E9",
+    "lecun_normal": SKY_BLUE,
     "he_uniform": "#009E73",
     "he_normal": "#009E73",
     "orthogonal": "#CC79A7",
@@ -45,18 +52,25 @@ COLORS = {
     "measured": "#0072B2",
     "predicted": "#666666",
     "diverged": "#A50026",
-    "saturated": "#BBBBBB",
+    "saturated": GREY,
     "dead": "#444444",
     # recurrent layers (chapter 06) and clipping rules (chapter 08)
     "rnn": "#0072B2",
     "lstm": "#CC79A7",
-    "gru": "#E69F00",
+    "gru": OCHRE,
     "norm clipping": "#009E73",
     "value clipping": "#D55E00",
     "unclipped": "#666666",
 }
 LINESTYLES = ["-", "--", "-.", ":"]
-LAYER_CMAP = "viridis"  # first hidden layer dark, last layer yellow, in every chapter
+# Layers: the first hidden layer dark purple, the last teal green, in every chapter. That is
+# viridis up to 0.6, where it is still 3:1 against white (its light end, yellow, is 1.2:1).
+LAYER_CMAP = mpl.colors.ListedColormap(
+    mpl.colormaps["viridis"](np.linspace(0, 0.6, 256)), name="course_layers"
+)
+# Maps (a loss surface, a phase diagram) keep all of viridis: there a colour is read against the
+# colour bar beside it, not against the white page.
+MAP_CMAP = "viridis"
 
 LECTURE_STYLE = {
     "figure.dpi": 100,
@@ -73,9 +87,9 @@ LECTURE_STYLE = {
     "grid.alpha": 0.3,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
     "figure.constrained_layout.use": True,
-    "image.cmap": LAYER_CMAP,
+    "image.cmap": MAP_CMAP,
     # Titles sit just above the axes. (With the default, None, matplotlib measures every tick
     # label to dodge decorations our axes do not have: 15 ms of each live redraw.)
     "axes.titley": 1.0,
@@ -117,12 +131,11 @@ def lecture_style():
 
 
 def color_of(name: str, index: int = 0) -> str:
-    return COLORS.get(str(name), OKABE_ITO[index % len(OKABE_ITO)])
+    return COLORS.get(str(name), PALETTE[index % len(PALETTE)])
 
 
 def layer_colors(depth: int) -> list:
-    cmap = mpl.colormaps[LAYER_CMAP]
-    return [cmap(i / max(depth - 1, 1) * 0.9) for i in range(depth)]
+    return [LAYER_CMAP(i / max(depth - 1, 1)) for i in range(depth)]
 
 
 def new_figure(figsize=None, dpi=None) -> Figure:
@@ -386,7 +399,7 @@ def mark_diverged(ax: Axes, step: int | None) -> None:
 def training_curves(ax: Axes, runs: Mapping[str, object], *, log=False, colors=None) -> None:
     """Loss per step for each labelled TrainingRun, with "diverged at step k" where one did."""
     for i, (label, run) in enumerate(runs.items()):
-        color = (colors or {}).get(label, OKABE_ITO[i % len(OKABE_ITO)])
+        color = (colors or {}).get(label, PALETTE[i % len(PALETTE)])
         steps = np.arange(len(run.loss))
         ax.plot(steps, run.loss, label=label, color=color, linestyle=LINESTYLES[i % 4])
         if run.diverged_at is not None:

@@ -24,7 +24,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 HERE = Path(__file__).resolve().parent
 DPI = 100
 # Okabe–Ito, as in helpers.plots (this script runs without the package installed)
-SIGMOID, BLUE, GREY, DARK = "#D55E00", "#0072B2", "#999999", "#222222"
+SIGMOID, BLUE, GREY, DARK = "#D55E00", "#0072B2", "#8A8A8A", "#222222"  # grey 3.4:1 on white
 STYLE = {"font.size": 13, "font.family": "DejaVu Sans", "text.hinting": "none"}
 
 

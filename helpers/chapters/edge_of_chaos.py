@@ -10,7 +10,7 @@ import torch
 
 from ..exercises import exercise
 from ..figures import FloatParam, interactive_figure
-from ..plots import COLORS, heatmap, layer_limits, per_layer
+from ..plots import COLORS, MAP_CMAP, heatmap, layer_limits, per_layer
 from ..seeding import generator as random_stream
 from ..seeding import seeded_cache
 from ..theory import chi1, gradient_depth_scale, mean_field
@@ -206,7 +206,7 @@ def phase_diagram(fig, sigma_w2, sigma_b2):
         diagram,
         np.abs(depth_scale),
         (*SIGMA_W2, *SIGMA_B2),
-        cmap="viridis",
+        cmap=MAP_CMAP,
         vmin=0,
         vmax=50,
         interpolation="bilinear",

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..exercises import exercise
 from ..figures import FloatParam, IntParam, interactive_figure
-from ..plots import COLORS, heatmap
+from ..plots import COLORS, MAP_CMAP, heatmap
 from ..seeding import seeded_cache
 
 NOTEBOOK = "08_gradient_clipping"
@@ -221,7 +221,7 @@ def pascanu_wall(fig, lr, threshold, steps):
     w, b, loss = wall_surface()
     ax = fig.subplots()
     # No colour bar: a second axes, rebuilt on every redraw, would cost a full layout each time.
-    heatmap(ax, loss, (*W_RANGE, *B_RANGE), cmap="viridis", vmin=0, vmax=0.5)
+    heatmap(ax, loss, (*W_RANGE, *B_RANGE), cmap=MAP_CMAP, vmin=0, vmax=0.5)
     ax.set_title(
         "E(w, b): dark 0 (the valley), green 0.1 (plateau above), yellow 0.5 (below the wall)",
         fontsize=12,
