@@ -277,6 +277,25 @@ def test_a_handout_renders_offline(browser, all_handouts):
             ".map(i => i.complete && i.naturalWidth > 0)"
         )
         assert images and all(images)
+        # MathJax's Accessibility menu is there, and its explorer speaks a formula offline (the
+        # speech rule engine's rules are in the local copy): what a student turns on from the menu
+        assert page.evaluate("!!MathJax.Menu.menu.FindId('Accessibility')")
+        page.evaluate(
+            """MathJax.Hub.Queue(["Require", MathJax.Ajax, "[a11y]/explorer.js"],
+                function () { MathJax.Extension.explorer.Enable(true, true); },
+                ["Reprocess", MathJax.Hub])"""
+        )
+        page.wait_for_function(
+            "MathJax.Hub.queue.pending === 0"
+            " && document.querySelector('.MathJax[role=application]')",
+            timeout=60_000,
+        )
+        formula = page.locator(".MathJax[role=application]").first
+        formula.focus()
+        page.wait_for_function(
+            "document.activeElement.getAttribute('aria-label').includes('prime')", timeout=10_000
+        )
+        assert formula.get_attribute("aria-label") == "f prime left parenthesis z right parenthesis"
         assert blocked == [], f"the handout asked other hosts for {blocked}"
         page.goto(origin + "index.html")
         assert page.locator("a[href='00_backprop_chain_rule.html']").count() == 1
@@ -628,6 +647,41 @@ def test_every_handout_and_the_index_pass_axe_core(browser, all_handouts):
     assert not problems, "\n".join(f"{n}: {p}" for n, p in problems.items())
 
 
+CONTROLS = ".helpers-panel :is(.noUi-handle, select, input, button, textarea)"
+
+
+def controls_the_tab_key_misses(page, presses=150) -> list[str]:
+    """The panel's controls that Tab, pressed from the top of the page, never focuses, or that
+    show no visible focus when it does (an outline or a focus ring's shadow, WCAG 2.4.7)."""
+    wanted = page.locator(CONTROLS).evaluate_all(
+        "cs => cs.filter(c => c.offsetParent !== null && !c.disabled).length"
+    )
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    seen = {}
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """sel => { const e = document.activeElement;
+                 if (!e || !e.matches(sel)) return null;
+                 if (!e.dataset.tabbed) e.dataset.tabbed = String(Math.random());
+                 const s = getComputedStyle(e);
+                 const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+                              || s.boxShadow !== 'none';
+                 const name = e.getAttribute('aria-label') || e.outerHTML.slice(0, 80);
+                 return [e.dataset.tabbed, ring, name]; }""",
+            CONTROLS,
+        )
+        if focused:
+            seen[focused[0]] = focused[1:]
+        if len(seen) >= wanted:
+            break
+    missed = page.locator(CONTROLS).evaluate_all(
+        "cs => cs.filter(c => c.offsetParent !== null && !c.disabled && !c.dataset.tabbed)"
+        ".map(c => c.getAttribute('aria-label') || c.outerHTML.slice(0, 80))"
+    )
+    return missed + [f"{name} (no visible focus)" for ring, name in seen.values() if not ring]
+
+
 @pytest.mark.parametrize("notebook", ["00_backprop_chain_rule.ipynb", "10_playground.ipynb"])
 def test_a_voila_app_passes_axe_core_and_its_picture_speaks(browser, notebook):
     """The Voilà app of a chapter and of the playground, at 1280 × 720: axe-core finds no WCAG
@@ -649,6 +703,8 @@ def test_a_voila_app_passes_axe_core_and_its_picture_speaks(browser, notebook):
         )
         found = axe_violations(page)
         assert not found, found
+        unreached = controls_the_tab_key_misses(page)
+        assert not unreached, f"the Tab key never reaches, or shows no focus on: {unreached}"
         names = panel.locator(".noUi-handle").evaluate_all(
             "hs => hs.map(h => h.getAttribute('aria-label'))"
         )

@@ -67,7 +67,11 @@ PANEL_CSS = """<style>
 .helpers-panel .helpers-typed .widget-label {
   position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
-.helpers-panel :focus-visible { outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
+/* a visible focus on every control (WCAG 2.4.7); ipywidgets' text boxes say outline: none
+   !important with a more specific selector, hence the longer ones */
+.helpers-panel :focus-visible, .helpers-panel .jupyter-widgets input:focus-visible,
+.helpers-panel .jupyter-widgets textarea:focus-visible {
+  outline: 3px solid #0b57a4 !important; outline-offset: 2px; }
 /* the page's printed claims (✔ … [numbers]) wrap between words, not inside a name */
 .jp-RenderedText pre { word-break: normal !important; overflow-wrap: break-word; }
 </style>"""
