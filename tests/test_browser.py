@@ -809,3 +809,44 @@ def test_a_flooded_class_server_answers_everyone_and_never_exceeds_its_cap():
     finally:
         voila.terminate()
         voila.wait(timeout=20)
+
+
+def test_reloading_a_voila_page_ten_times_keeps_one_kernel(browser):
+    """A student who reloads the page, or closes it, frees its kernel at once: Voilà's shutdown
+    beacon carries the _xsrf token the course template provides (without it the server answered
+    403 and every reload left a kernel behind). Ten reloads, then leaving the page for another:
+    one kernel after each reload once its beacon has arrived, and none after leaving."""
+    import psutil
+
+    voila, origin = start_voila("00_backprop_chain_rule.ipynb", HELPERS_FRAMES="off")
+    server = psutil.Process(voila.pid)
+
+    def kernels():
+        return [c for c in server.children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+
+    def settle(expected, within=20.0):
+        deadline = time.time() + within
+        while len(kernels()) != expected and time.time() < deadline:
+            time.sleep(0.2)
+        return len(kernels())
+
+    page = browser.new_page()
+    local_only(page, origin)
+    counts = []
+    try:
+        goto_once_up(page, origin)
+        for _ in range(10):
+            page.wait_for_selector(".helpers-panel .widget-image", timeout=60_000)
+            page.reload()
+            page.wait_for_selector(".helpers-panel .widget-image", timeout=60_000)
+            counts.append(settle(1))
+        # (Playwright's request interception drops a beacon sent while leaving a page: off)
+        page.unroute("**/*")
+        page.goto("about:blank")
+        after_close = settle(0)
+    finally:
+        page.close()
+        voila.terminate()
+        voila.wait(timeout=10)
+    print(f"\nkernels after each of 10 reloads: {counts}; after closing: {after_close}")
+    assert counts == [1] * 10 and after_close == 0, (counts, after_close)
