@@ -303,6 +303,13 @@ def main(argv=None) -> int:
         help="with --class: Voilà runs the notebook in a pool of N kernels before the students "
         "come",
     )
+    parser.add_argument(
+        "--mode",
+        choices=["together", "independent", "both"],
+        default="both",
+        help="with --class: every student moves to the same setting, each to their own, or both "
+        "(default)",
+    )
     args = parser.parse_args(argv)
     if args.seeds:
         from . import seedsweep
@@ -321,7 +328,8 @@ def main(argv=None) -> int:
         from . import classload
 
         try:
-            report = classload.measure(args.students, preheat=args.preheat)
+            modes = classload.MODES if args.mode == "both" else (args.mode,)
+            report = classload.measure(args.students, modes=modes, preheat=args.preheat)
         except ValueError as error:
             parser.error(str(error))
         print(json.dumps(report, indent=2) if args.json else classload.table(report))

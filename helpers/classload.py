@@ -5,10 +5,16 @@ template asks no other host for anything), then for each class size N opens N pa
 Debian's Chromium (driven by Playwright; nothing is downloaded), as N students would, and waits
 for each page's figure. Then every student moves the playground's first slider one step at the
 same moment, and each page measures, in the page itself, the time from the key press to the new
-picture. Per N it reports the pages that rendered, how long they took to show the figure (median
-and slowest, from the request), the median and p95 of that latency, each
-kernel's resident memory (the largest) and the total (Voilà and its kernels), and stops at the
-first N at which a page did not render or p95 exceeded 1 s. Loopback only; every wait is bounded.
+picture. Two ways (``--mode``): *together*, every student moves the playground's first slider
+one step to the same setting, as a class following the lecturer does (one kernel draws that frame,
+the others wait for it and read it from the shared frame store); *independent*, each student
+goes their own way, student i moving slider i mod S with the i-th of the keys that move it
+(arrows, Page Up/Down, Home, End), so that up to 6 S different settings are asked for at once and
+a shared store helps little. Per N and mode it reports the settings asked for, the pages that
+rendered, how long they took to show the figure (median and slowest, from the request), the
+median and p95 of that latency, each kernel's resident memory (the largest) and the total (Voilà
+and its kernels), and stops at the first N at which a page did not render or p95 exceeded 1 s.
+Loopback only; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "10_playground.ipynb"
 FAILING_P95_MS = 1000.0
+MODES = ("together", "independent")
+# the keys a student may press on a slider, the ones that move it up first
+KEYS_UP, KEYS_DOWN = ("ArrowRight", "PageUp", "End"), ("ArrowLeft", "PageDown", "Home")
 MAX_STUDENTS = 60
 
 # In each page, from its first script on: note when the figure's picture first appears (ms since
@@ -100,6 +109,7 @@ def _percentile(values, q) -> float:
 def measure(
     students: list[int],
     *,
+    modes=MODES,
     preheat: bool = False,
     log=lambda message: print(message, file=sys.stderr, flush=True),
 ) -> dict:
@@ -107,7 +117,7 @@ def measure(
     ``preheat``: Voilà runs the notebook in a pool of N kernels before the pages are opened (as a
     lecturer starts it before the class: ``voila --preheat_kernel=True --pool_size=N``), and
     refills the pool only after PREHEAT_REFILL_S, so that the refill does not compete with
-    the class."""
+    the class. ``modes``: any of MODES, each class size measured in each."""
     from playwright.sync_api import sync_playwright
 
     from .handouts import CHROMIUM, CHROMIUM_ARGS
@@ -116,6 +126,8 @@ def measure(
         raise ValueError(
             f"class sizes must be whole numbers from 1 to {MAX_STUDENTS}; got {students!r}"
         )
+    if not modes or any(mode not in MODES for mode in modes):
+        raise ValueError(f"modes must be among {', '.join(MODES)}; got {modes!r}")
     if not Path(CHROMIUM).exists():
         raise RuntimeError(
             f"the class load test drives Chromium, and there is none at {CHROMIUM} "
@@ -125,29 +137,27 @@ def measure(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            for n in sorted(students):
-                log(f"class of {n}: starting Voilà, opening {n} pages …")
-                with _voila(n if preheat else 0, log) as (
-                    origin,
-                    server_pid,
-                ):  # a fresh server for each class
-                    row = _one_class(browser, origin, n, server_pid, log)
-                rows.append(row)
-                log(
-                    f"class of {n}: {row['rendered']}/{n} rendered, median {row['median_ms']:.0f} "
-                    f"ms, "
-                    f"p95 {row['p95_ms']:.0f} ms, largest kernel {row['kernel_rss_mb_max']:.0f} "
-                    f"MB, "
-                    f"total {row['total_rss_mb']:.0f} MB"
-                )
-                if _failed(row):
-                    break
+            for mode in modes:
+                for n in sorted(students):
+                    log(f"class of {n} ({mode}): starting Voilà, opening {n} pages …")
+                    with _voila(n if preheat else 0, log) as (origin, server_pid):
+                        row = _one_class(browser, origin, n, server_pid, log, mode)  # fresh server
+                    rows.append(row)
+                    log(
+                        f"class of {n} ({mode}): {row['rendered']}/{n} rendered, median "
+                        f"{row['median_ms']:.0f} ms, p95 {row['p95_ms']:.0f} ms, largest kernel "
+                        f"{row['kernel_rss_mb_max']:.0f} MB, total {row['total_rss_mb']:.0f} MB"
+                    )
+                    if _failed(row):
+                        break
         finally:
             browser.close()
-    failed = next((r["students"] for r in rows if _failed(r)), None)
     return {
         "class": rows,
-        "first_failing_students": failed,
+        "first_failing_students": {
+            mode: next((r["students"] for r in rows if r["mode"] == mode and _failed(r)), None)
+            for mode in modes
+        },
         "failing_p95_ms": FAILING_P95_MS,
         "notebook": NOTEBOOK.name,
         "cpus": os.cpu_count(),
@@ -231,7 +241,7 @@ def _failed(row: dict) -> bool:
     )
 
 
-def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
+def _one_class(browser, origin: str, n: int, server_pid: int, log, mode: str) -> dict:
     contexts = [
         browser.new_context() for _ in range(n)
     ]  # one student each: no shared cache or cookies
@@ -259,8 +269,9 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
         kernel_max, total = _memory(server_pid)
         for page in rendered:
             page.evaluate(WATCH)
-        for page in rendered:  # as close to the same moment as one driver can
-            page.locator(".widget-slider .noUi-handle").first.press("ArrowRight")
+        presses = [_press(page, i, mode) for i, page in enumerate(rendered)]
+        for press in presses:  # as close to the same moment as one driver can
+            press()
         latencies = []
         for page in rendered:
             try:
@@ -272,6 +283,8 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
                 pass
         return {
             "students": n,
+            "mode": mode,
+            "settings": len({press.key for press in presses}),
             "rendered": len(rendered),
             "moved": len(latencies),
             "median_ms": round(_percentile(latencies, 50), 1),
@@ -286,24 +299,50 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log) -> dict:
             context.close()
 
 
+def _press(page, student: int, mode: str):
+    """What this student will press, decided before anyone presses: a callable, tagged with the
+    (slider, key) it presses."""
+    handles = page.locator(".helpers-panel .widget-slider .noUi-handle")
+    if mode == "together":
+        slider, key = 0, "ArrowRight"
+    else:
+        slider = student % handles.count()
+        now, low, high = (
+            float(handles.nth(slider).get_attribute(a) or 0)
+            for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax")
+        )
+        keys = (KEYS_UP if now < high else ()) + (KEYS_DOWN if now > low else ())
+        key = keys[(student // handles.count()) % len(keys)]
+    handle = handles.nth(slider)
+
+    def press():
+        handle.press(key)
+
+    press.key = (slider, key)
+    return press
+
+
 def table(report: dict) -> str:
     lines = [
-        f"{'students':>8} {'rendered':>8} {'load s (median, max)':>21} {'median ms':>10} "
-        f"{'p95 ms':>8} "
-        f"{'kernel MB':>10} {'total MB':>9}"
+        f"{'mode':>11} {'students':>8} {'settings':>8} {'rendered':>8} "
+        f"{'load s (median, max)':>21} {'median ms':>10} {'p95 ms':>8} {'kernel MB':>10} "
+        f"{'total MB':>9}"
     ]
     for r in report["class"]:
         load = f"{r['load_s_median']:.1f}, {r['load_s_max']:.1f}"
         lines.append(
-            f"{r['students']:8d} {r['rendered']:8d} {load:>21} {r['median_ms']:10.0f} "
-            f"{r['p95_ms']:8.0f} "
+            f"{r['mode']:>11} {r['students']:8d} {r['settings']:8d} {r['rendered']:8d} "
+            f"{load:>21} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
             f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}"
         )
     if report.get("preheated"):
         lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")
-    failed = report["first_failing_students"]
+    failed = ", ".join(
+        f"{mode} {n if n else 'none of those tried'}"
+        for mode, n in report["first_failing_students"].items()
+    )
     lines.append(
-        f"first failing class size: {failed if failed else 'none of those tried'} "
+        f"first failing class size: {failed} "
         f"(a page that did not render, or p95 over {report['failing_p95_ms']:.0f} ms); "
         f"{report['cpus']} CPUs, notebook {report['notebook']}"
     )
