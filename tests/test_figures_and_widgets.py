@@ -557,12 +557,16 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
 
     with pytest.raises(ValueError, match="class sizes must be whole numbers from 1 to 60"):
         classload.measure([0])
+    with pytest.raises(ValueError, match="modes must be among together, independent"):
+        classload.measure([2], modes=("alone",))
     with pytest.raises(SystemExit):
         bench.main(["--class", "100"])
     report = {
         "class": [
             {
                 "students": 10,
+                "mode": "independent",
+                "settings": 10,
                 "rendered": 10,
                 "moved": 10,
                 "median_ms": 120.0,
@@ -573,15 +577,17 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
                 "total_rss_mb": 3900.0,
             }
         ],
-        "first_failing_students": None,
+        "first_failing_students": {"independent": None},
         "failing_p95_ms": 1000.0,
         "notebook": "10_playground.ipynb",
         "cpus": 2,
     }
+    printed = classload.table(report)
     assert (
-        "      10       10             9.5, 14.2        120      300        370      3900"
-        in classload.table(report)
+        "independent       10       10       10             9.5, 14.2        120      300"
+        in printed
     )
+    assert "first failing class size: independent none of those tried" in printed
     assert not classload._failed(report["class"][0])
     assert classload._failed({**report["class"][0], "p95_ms": 1500.0})
 
