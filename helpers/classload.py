@@ -80,7 +80,7 @@ def _wait_for_server(url: str, seconds: float) -> None:
             time.sleep(0.5)
 
 
-def _kernels(server_pid: int) -> list:
+def kernel_processes(server_pid: int) -> list:
     """The kernel processes Voilà (``server_pid``) has started (psutil processes)."""
     import psutil
 
@@ -95,7 +95,7 @@ def _memory(server_pid: int) -> tuple[float, float]:
     """(the largest kernel's resident memory, Voilà's and all its kernels' together), in MB."""
     import psutil
 
-    rss = [p.memory_info().rss / 2**20 for p in _kernels(server_pid)]
+    rss = [p.memory_info().rss / 2**20 for p in kernel_processes(server_pid)]
     total = psutil.Process(server_pid).memory_info().rss / 2**20 + sum(rss)
     return (max(rss) if rss else 0.0), total
 
@@ -221,7 +221,7 @@ def _wait_for_idle_kernels(server_pid: int, count: int, deadline: float) -> None
     pool's kernels, not when they have run it.)"""
     quiet_since = None
     while time.time() < deadline:
-        kernels = _kernels(server_pid)
+        kernels = kernel_processes(server_pid)
         busy = len(kernels) < count or any(p.cpu_percent(interval=0.25) > 5 for p in kernels)
         quiet_since = None if busy else (quiet_since or time.time())
         if quiet_since and time.time() - quiet_since >= 2:
@@ -269,9 +269,12 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log, mode: str) ->
         kernel_max, total = _memory(server_pid)
         for page in rendered:
             page.evaluate(WATCH)
-        presses = [_press(page, i, mode) for i, page in enumerate(rendered)]
-        for press in presses:  # as close to the same moment as one driver can
-            press()
+        sliders = ".helpers-panel .widget-slider .noUi-handle"
+        presses = [
+            _what_to_press(page.locator(sliders), i, mode) for i, page in enumerate(rendered)
+        ]
+        for page, (slider, key) in zip(rendered, presses):  # as close to the same moment as can be
+            page.locator(sliders).nth(slider).press(key)
         latencies = []
         for page in rendered:
             try:
@@ -284,7 +287,7 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log, mode: str) ->
         return {
             "students": n,
             "mode": mode,
-            "settings": len({press.key for press in presses}),
+            "settings": len(set(presses)),
             "rendered": len(rendered),
             "moved": len(latencies),
             "median_ms": round(_percentile(latencies, 50), 1),
@@ -299,27 +302,18 @@ def _one_class(browser, origin: str, n: int, server_pid: int, log, mode: str) ->
             context.close()
 
 
-def _press(page, student: int, mode: str):
-    """What this student will press, decided before anyone presses: a callable, tagged with the
-    (slider, key) it presses."""
-    handles = page.locator(".helpers-panel .widget-slider .noUi-handle")
+def _what_to_press(handles, student: int, mode: str) -> tuple[int, str]:
+    """(which slider, which key) this student presses, decided before anyone presses."""
     if mode == "together":
-        slider, key = 0, "ArrowRight"
-    else:
-        slider = student % handles.count()
-        now, low, high = (
-            float(handles.nth(slider).get_attribute(a) or 0)
-            for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax")
-        )
-        keys = (KEYS_UP if now < high else ()) + (KEYS_DOWN if now > low else ())
-        key = keys[(student // handles.count()) % len(keys)]
-    handle = handles.nth(slider)
-
-    def press():
-        handle.press(key)
-
-    press.key = (slider, key)
-    return press
+        return 0, "ArrowRight"
+    count = handles.count()
+    slider = student % count
+    now, low, high = (
+        float(handles.nth(slider).get_attribute(a) or 0)
+        for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax")
+    )
+    keys = (KEYS_UP if now < high else ()) + (KEYS_DOWN if now > low else ())
+    return slider, keys[(student // count) % len(keys)]
 
 
 def table(report: dict) -> str:

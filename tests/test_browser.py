@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 from helpers import presenting
+from helpers.classload import kernel_processes
 from helpers.handouts import CHROMIUM
 from helpers.handouts import CHROMIUM_ARGS as ARGS
 from helpers.presenting import free_port, goto_once_up
@@ -745,8 +746,6 @@ def test_a_flooded_class_server_answers_everyone_and_never_exceeds_its_cap():
     import urllib.error
     import urllib.request
 
-    import psutil
-
     _browser_or_skip()
     voila, origin = start_voila(
         "00_backprop_chain_rule.ipynb",
@@ -756,10 +755,9 @@ def test_a_flooded_class_server_answers_everyone_and_never_exceeds_its_cap():
             "--MappingKernelManager.cull_interval=2",
         ],
     )
-    server = psutil.Process(voila.pid)
 
     def kernels():
-        return [c for c in server.children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+        return kernel_processes(voila.pid)
 
     def load(_):
         start = time.perf_counter()
@@ -816,13 +814,10 @@ def test_reloading_a_voila_page_ten_times_keeps_one_kernel(browser):
     beacon carries the _xsrf token the course template provides (without it the server answered
     403 and every reload left a kernel behind). Ten reloads, then leaving the page for another:
     one kernel after each reload once its beacon has arrived, and none after leaving."""
-    import psutil
-
     voila, origin = start_voila("00_backprop_chain_rule.ipynb", HELPERS_FRAMES="off")
-    server = psutil.Process(voila.pid)
 
     def kernels():
-        return [c for c in server.children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+        return kernel_processes(voila.pid)
 
     def settle(expected, within=20.0):
         deadline = time.time() + within
