@@ -81,21 +81,33 @@ def _wait_for_server(url: str, seconds: float) -> None:
 
 
 def kernel_processes(server_pid: int) -> list:
-    """The kernel processes Voilà (``server_pid``) has started (psutil processes)."""
+    """The live kernel processes Voilà (``server_pid``) has started (psutil processes).
+
+    A kernel that has exited but is not yet reaped (a zombie) or has gone while we look is not
+    counted: it holds no memory, and asking for its command line raises."""
     import psutil
 
-    return [
-        p
-        for p in psutil.Process(server_pid).children(recursive=True)
-        if "ipykernel" in " ".join(p.cmdline())
-    ]
+    def is_live_kernel(process) -> bool:
+        try:
+            return process.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(
+                process.cmdline()
+            )
+        except (psutil.NoSuchProcess, psutil.AccessDenied):  # ZombieProcess is a NoSuchProcess
+            return False
+
+    return [p for p in psutil.Process(server_pid).children(recursive=True) if is_live_kernel(p)]
 
 
 def _memory(server_pid: int) -> tuple[float, float]:
     """(the largest kernel's resident memory, Voilà's and all its kernels' together), in MB."""
     import psutil
 
-    rss = [p.memory_info().rss / 2**20 for p in kernel_processes(server_pid)]
+    rss = []
+    for kernel in kernel_processes(server_pid):
+        try:
+            rss.append(kernel.memory_info().rss / 2**20)
+        except psutil.NoSuchProcess:  # it exited since it was listed
+            pass
     total = psutil.Process(server_pid).memory_info().rss / 2**20 + sum(rss)
     return (max(rss) if rss else 0.0), total
 

@@ -2,7 +2,10 @@
 (helpers.display). The panel must make any plain-matplotlib figure correct live: every frame
 equals a full draw of the same canvas and a drawing of the same values on a fresh figure."""
 
+import time
+
 import numpy as np
+import psutil
 import pytest
 from matplotlib.text import Text
 
@@ -590,6 +593,31 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
     assert "first failing class size: independent none of those tried" in printed
     assert not classload._failed(report["class"][0])
     assert classload._failed({**report["class"][0], "p95_ms": 1500.0})
+
+
+def test_the_kernel_count_skips_a_kernel_that_has_exited_but_is_not_yet_reaped():
+    """Voilà reaps a shut-down kernel a moment later; in between the kernel is a zombie, whose
+    command line psutil refuses to read (it crashed the reload test in CI). Counted: live ones."""
+    import os
+    import subprocess
+    import sys
+
+    from helpers.classload import kernel_processes
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "ipykernel"])
+    exited = subprocess.Popen([sys.executable, "-c", "pass", "ipykernel"])
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:  # not waited for, so it stays a zombie
+            if psutil.Process(exited.pid).status() == psutil.STATUS_ZOMBIE:
+                break
+            time.sleep(0.05)
+        assert psutil.Process(exited.pid).status() == psutil.STATUS_ZOMBIE
+        assert [p.pid for p in kernel_processes(os.getpid())] == [live.pid]
+    finally:
+        live.kill()
+        live.wait()
+        exited.wait()
 
 
 def test_the_setting_line_has_no_float_noise():
