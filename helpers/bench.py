@@ -1,7 +1,7 @@
 """Slider latency: ``python -m helpers.bench [--json] [--repeats N] [--figure NAME]``;
 notebook run times: ``python -m helpers.bench --notebooks [--repeats N]``; every claim at many
 seeds: ``python -m helpers.bench --seeds 0-19 [--only 06 08]`` (see ``helpers.seedsweep``);
-what one machine serves a class: ``python -m helpers.bench --class 10 20 40 [--preheat]
+what one machine serves a class: ``python -m helpers.bench --class 10 20 40 [--preheat | --hub]
 [--json]`` (see ``helpers.classload``).
 
 For every interactive figure (found in ``helpers.FIGURES``, so a new chapter needs no code here)
@@ -304,6 +304,13 @@ def main(argv=None) -> int:
         "come",
     )
     parser.add_argument(
+        "--hub",
+        action="store_true",
+        help="with --class: through a local JupyterHub started from "
+        "jupyterhub/jupyterhub_config.py "
+        "(each student logs in and follows the nbgitpuller link) instead of Voilà alone",
+    )
+    parser.add_argument(
         "--mode",
         choices=["together", "independent", "both"],
         default="both",
@@ -329,7 +336,9 @@ def main(argv=None) -> int:
 
         try:
             modes = classload.MODES if args.mode == "both" else (args.mode,)
-            report = classload.measure(args.students, modes=modes, preheat=args.preheat)
+            report = classload.measure(
+                args.students, modes=modes, preheat=args.preheat, hub=args.hub
+            )
         except ValueError as error:
             parser.error(str(error))
         print(json.dumps(report, indent=2) if args.json else classload.table(report))

@@ -845,3 +845,26 @@ def test_reloading_a_voila_page_ten_times_keeps_one_kernel(browser):
         voila.wait(timeout=10)
     print(f"\nkernels after each of 10 reloads: {counts}; after closing: {after_close}")
     assert counts == [1] * 10 and after_close == 0, (counts, after_close)
+
+
+def test_a_local_jupyterhub_serves_students_the_playground_from_the_nbgitpuller_link():
+    """The class server at its largest that this machine can test: JupyterHub started from the
+    repository's own jupyterhub/jupyterhub_config.py (the shared-password login, the
+    local-process spawner, configurable-http-proxy from npm). Two students log in from Chromium
+    and follow the README's nbgitpuller link: each gets a server of their own, a clone of the
+    course and the playground as a Voilà app, whose picture follows the slider; each student's
+    server with its kernel stays within the hub's per-student limit. (The bench runs the class of
+    eight: python -m helpers.bench --class 8 --hub.)"""
+    _browser_or_skip()
+    from helpers import classload, hub
+
+    if not hub.PROXY.exists():
+        message = f"no configurable-http-proxy at {hub.PROXY} (npm ci --prefix jupyterhub)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the hub test: {message}")
+        pytest.skip(message)
+    report = classload.measure([2], modes=("together",), hub=True)
+    row = report["class"][0]
+    assert report["server"] == "jupyterhub"
+    assert (row["rendered"], row["moved"]) == (2, 2), row
+    assert 0 < row["user_rss_mb_max"] < 1024, row  # the configuration's mem_limit, 1G
