@@ -83,6 +83,9 @@ c.Spawner.args = [
     # Voilà is a server extension of every student's server (/user/<name>/voila/render/…),
     # with the course's template, which asks no other host for anything
     "--VoilaConfiguration.template=course",
+    # a class logging in at once starts its kernels together: on 2 cores a kernel took over
+    # Voilà's default 60 s to answer, and its page then stayed at "Running …" for good
+    "--VoilaExecutor.startup_timeout=300",
     # a kernel of a closed tab is shut down after 10 idle minutes, checked every minute
     "--MappingKernelManager.cull_idle_timeout=600",
     "--MappingKernelManager.cull_interval=60",

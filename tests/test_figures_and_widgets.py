@@ -562,6 +562,8 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
         classload.measure([0])
     with pytest.raises(ValueError, match="modes must be among together, independent"):
         classload.measure([2], modes=("alone",))
+    with pytest.raises(ValueError, match="a hub has none: choose one"):
+        classload.measure([2], preheat=True, hub=True)
     with pytest.raises(SystemExit):
         bench.main(["--class", "100"])
     report = {

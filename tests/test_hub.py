@@ -97,6 +97,8 @@ def test_the_kubernetes_values_use_documented_keys_and_the_same_limits(monkeypat
     assert found["singleuser.defaultUrl"] == config.Spawner.default_url
     server = found["singleuser.extraFiles"]["course-server-config"]["data"]
     assert server["VoilaConfiguration"]["template"] == "course"
+    startup = server["VoilaExecutor"]["startup_timeout"]
+    assert f"--VoilaExecutor.startup_timeout={startup}" in config.Spawner.args
     culled = server["MappingKernelManager"]["cull_idle_timeout"]
     assert f"--MappingKernelManager.cull_idle_timeout={culled}" in config.Spawner.args
 
@@ -130,3 +132,16 @@ def test_the_readme_link_is_the_one_the_helper_makes():
     assert links, "the README shows no nbgitpuller link"
     expected = nbgitpuller_link("https://HUB", "https://github.com/OWNER/REPOSITORY")
     assert expected in links
+
+
+def test_voila_alone_and_on_the_hub_wait_as_long_for_a_kernel_to_start(monkeypatch, tmp_path):
+    """A class opening its pages at once starts its kernels together; on 2 cores one took more
+    than Voilà's default 60 s to answer, and its page stayed at "Running …" for good. Both
+    servers wait 300 s (voila.json for `voila notebooks/…`, the spawner's arguments on a hub)."""
+    import json
+
+    voila = json.loads((ROOT / "voila.json").read_text())
+    config, _ = load_hub_config(monkeypatch, tmp_path)
+    startup = voila["VoilaExecutor"]["startup_timeout"]
+    assert startup >= 300
+    assert f"--VoilaExecutor.startup_timeout={startup}" in config.Spawner.args

@@ -59,6 +59,9 @@ def test_the_workflow_runs_the_same_script_as_this_repositorys_ci():
     assert any("actions/cache" in step.get("uses", "") for step in test["steps"])
     ci = (ROOT / ".ci" / "run").read_text()
     assert "apt-get install" in ci and "chromium" in ci and "poppler-utils" in ci
+    # the hub test's proxy: npm installs it at the lock's version, on a Node that runs it
+    assert "npm ci --prefix jupyterhub" in ci
+    assert any("actions/setup-node" in step.get("uses", "") for step in test["steps"])
 
 
 def test_main_publishes_every_handout_with_github_pages():
