@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -62,12 +61,6 @@ WATCH = """() => {
     if (window.__pressed === null) window.__pressed = performance.now();
   }, true);
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for_server(url: str, seconds: float) -> None:
@@ -245,7 +238,9 @@ def _voila(pool: int = 0, log=None):
     """Voilà with the playground on 127.0.0.1 (started in the repository's root, so that its
     template asks no other host for anything): yields (origin, its process id). ``pool``: that
     many kernels preheated, yielded once they have run the notebook."""
-    port = _free_port()
+    from .presenting import free_port
+
+    port = free_port()
     origin = f"http://127.0.0.1:{port}/"
     options = (
         [

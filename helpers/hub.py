@@ -55,14 +55,6 @@ def nbgitpuller_link(
     return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _course_repository(runtime: Path) -> str:
     """A bare git repository in ``runtime`` holding this checkout's committed state as branch
     ``main``: what nbgitpuller clones, as it would the course's GitHub (whatever this checkout's
@@ -90,7 +82,9 @@ def local_hub(log=None, start_timeout: float = 90.0):
             f"the hub needs configurable-http-proxy at {PROXY}: npm ci --prefix jupyterhub"
         )
     runtime = Path(tempfile.mkdtemp(prefix="course-hub-"))
-    public, api, hub = _free_port(), _free_port(), _free_port()
+    from .presenting import free_port
+
+    public, api, hub = free_port(), free_port(), free_port()
     origin = f"http://127.0.0.1:{public}/"
     password = secrets.token_urlsafe(12)
     environment = {
