@@ -78,18 +78,26 @@ def drag_values(panel, count):
 
 
 def time_panel(figure, setting, repeats):
+    """A drag through values nobody has drawn: each is drawn, sent and kept in an empty frame
+    store (as the live panel keeps what it draws, for the other kernels of a class)."""
+    import tempfile
+
     from .display.panel import ControlPanel
+    from .framestore import FrameStore
 
     _clear_caches()
-    panel = ControlPanel(figure, **setting)
-    name, values = drag_values(panel, repeats)
-    times = []
-    for value in values:
-        start = time.perf_counter()
-        panel.controls[name].value = value  # headless: the redraw happens inside this call
-        times.append((time.perf_counter() - start) * 1000)
-        if panel.error.value:
-            raise RuntimeError(f"{figure.name}: redraw failed at {name}={value}")
+    with tempfile.TemporaryDirectory(prefix="bench-frames-") as folder:
+        panel = ControlPanel(figure, store=FrameStore(folder), **setting)
+        name, values = drag_values(panel, repeats)
+        times = []
+        for value in values:
+            start = time.perf_counter()
+            panel.controls[name].value = value  # headless: the redraw happens inside this call
+            times.append((time.perf_counter() - start) * 1000)
+            if panel.error.value:
+                raise RuntimeError(f"{figure.name}: redraw failed at {name}={value}")
+        if panel.stored_count:
+            raise RuntimeError(f"{figure.name}: a drag onto new values found stored frames")
     return times
 
 

@@ -25,11 +25,13 @@ frames used longest ago are removed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import tempfile
 import time
+import types
 from pathlib import Path
 
 try:  # POSIX file locks; elsewhere (Windows) two kernels may draw the same frame twice
@@ -81,16 +83,51 @@ def default_folder() -> Path | None:
     return Path.home() / ".cache" / "vanishing-gradients-course" / "frames"
 
 
-def encode_webp(rgb, description: str | None = None) -> bytes:
+def own_figure_hash(figure) -> str:
+    """ "" for a course figure (its drawing code is the package's, in ``source_hash``); for a
+    figure defined elsewhere (a lecturer's own, in a notebook; a test's), a hash of its drawing
+    functions' code, figure size and title, so that a frame drawn before the figure was edited is
+    never shown after. (Values its functions read from outside, e.g. a notebook's globals, are
+    not seen: change the figure's name when you change those.)"""
+    functions = [f for f in (figure.draw, figure.frame, figure.relevant) if f is not None]
+    if all(getattr(f, "__module__", "").partition(".")[0] == "helpers" for f in functions):
+        return ""
+    digest = hashlib.sha256(repr((figure.figsize, figure.title)).encode())
+    for function in functions:
+        code = getattr(function, "__code__", None)
+        if code is None:  # a callable object: kept by this process alone
+            digest.update(f"{id(function)}/{os.getpid()}".encode())
+            continue
+        _digest_code(code, digest)
+        digest.update(repr(getattr(function, "__defaults__", None)).encode())
+    return digest.hexdigest()
+
+
+def _digest_code(code, digest) -> None:
+    """What a function does, not where it was defined (a notebook cell's file name carries its
+    kernel's process id): its bytecode, names and constants, nested functions included."""
+    digest.update(code.co_code)
+    digest.update(repr(code.co_names).encode())
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            _digest_code(constant, digest)
+        else:
+            digest.update(repr(constant).encode())
+
+
+def encode_webp(rgb, description: str | None = None, fast: bool = False) -> bytes:
     """An (height, width, 3) uint8 array as lossless WebP (exactly these pixels). A frame's
     ``description`` (its text alternative, ``helpers.describe``) travels inside it, in the
     WebP's metadata chunk ("XMP "), so that a frame read from the store is described without
-    being drawn, and a frame and its description can never part."""
+    being drawn, and a frame and its description can never part. ``fast``: the least
+    compression effort (the live panel stores what it drew while its user waits for the next
+    redraw); the same pixels, a somewhat larger file."""
     from PIL import Image
 
     buffer = io.BytesIO()
     extra = {"xmp": description.encode("utf-8")} if description else {}
-    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, method=4, exact=True, **extra)
+    effort = {"method": 2, "quality": 0} if fast else {"method": 4}  # ~9 ms, not ~40 ms
+    Image.fromarray(rgb, "RGB").save(buffer, "WEBP", lossless=True, exact=True, **effort, **extra)
     return buffer.getvalue()
 
 
@@ -148,6 +185,7 @@ class FrameStore:
                 f"seed={course_seed()}",
                 f"dpi={dpi}",
                 source_hash(),
+                own_figure_hash(figure),
             ]
         )
         return hashlib.sha256(text.encode()).hexdigest()
@@ -194,26 +232,34 @@ class FrameStore:
         """The frame at ``key``; if there is none, ``render()`` (which returns its bytes) is
         called and its frame stored, under a lock held for this key alone: another process
         asking for the same frame meanwhile waits, then reads it instead of drawing it too."""
-        found = self.get(key)
-        if found is not None:
-            return found
-        if fcntl is None:
+        with self.claim(key) as claim:
+            if claim.found is not None:
+                return claim.found
             data = render()
-            self.put(key, data)
+            claim.put(data)
             return data
+
+    @contextlib.contextmanager
+    def claim(self, key: str):
+        """The right to draw the frame at ``key``: yields a ``Claim`` whose ``found`` is the
+        frame if it is stored (after waiting, if another process is drawing it, until that one
+        has stored it), else None: then the caller draws it and stores it (``claim.put``, or
+        ``claim.put_in_background``) while any other process claiming it waits. A process that
+        dies while drawing frees the lock (the system releases it); the next one draws."""
+        found = self.get(key)
+        if found is not None or fcntl is None:
+            yield Claim(self, key, found, None)
+            return
         lock_path = self.folder / "locks" / f"{key}.lock"
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                found = self.get(key)  # drawn by whoever held the lock before us
-                if found is not None:
-                    return found
-                data = render()
-                self.put(key, data)
-                return data
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        lock = open(lock_path, "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        claim = Claim(self, key, self.get(key), lock)  # found: drawn by the lock's last holder
+        try:
+            yield claim
+        finally:
+            if not claim.handed_over:
+                claim.release()
 
     def frames(self) -> list[Path]:
         return [p for p in self.folder.glob("??/*.webp")]
@@ -248,6 +294,65 @@ class FrameStore:
             except OSError:
                 pass
         return removed
+
+
+class Claim:
+    """A frame claimed in a ``FrameStore`` (see ``FrameStore.claim``)."""
+
+    def __init__(self, store: FrameStore, key: str, found: bytes | None, lock):
+        self.store, self.key, self.found, self._lock = store, key, found, lock
+        self.handed_over = False
+
+    def put(self, data: bytes) -> None:
+        self.store.put(self.key, data)
+
+    def put_in_background(self, encode) -> None:
+        """Call ``encode()`` (which returns the frame's bytes) on this process's writer thread
+        and store what it returns; the frame stays claimed until then, so another process
+        asking for it meanwhile waits and reads it. For the live panel: its picture is sent
+        first, and the WebP encoding (10–50 ms, which releases Python's lock) costs its own
+        thread nothing."""
+        self.handed_over = True
+        _writer().submit(self._finish, encode)
+
+    def _finish(self, encode) -> None:
+        try:
+            self.put(encode())
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+
+_writer_pool = None
+
+
+def _writer():
+    global _writer_pool
+    if _writer_pool is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="frame-writer")
+    return _writer_pool
+
+
+def _forget_the_writer() -> None:  # a forked child has no writer thread: it starts its own
+    global _writer_pool
+    _writer_pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_the_writer)
+
+
+def wait_for_writes() -> None:
+    """Until every frame handed to the writer thread (``Claim.put_in_background``) is stored."""
+    if _writer_pool is not None:
+        _writer_pool.submit(lambda: None).result()
 
 
 _default_store: FrameStore | None = None

@@ -112,15 +112,47 @@ def test_a_stored_frame_is_the_live_panels_picture_pixel_for_pixel(tmp_path):
 def test_the_live_panel_shows_a_stored_frame_instead_of_drawing_it(tmp_path):
     store = FrameStore(tmp_path)
     figure = FIGURES["chain_product"]
-    first, second = list(figure.presets)[:2]
+    first, second, third = list(figure.presets)[:3]
     frames.frame(figure, figure.preset(second), store)
     panel = ControlPanel(figure, store=store)
     drawn = panel.redraw_count - panel.stored_count
     panel.presets.value = second
     assert panel.stored_count == 1 and panel.redraw_count - panel.stored_count == drawn
     assert panel.image.format == "webp" and "from the frame store" in panel.status.value
-    panel.presets.value = first  # not stored: drawn, as PNG
+    panel.presets.value = third  # not stored: drawn, as PNG, and stored for the next one
     assert panel.image.format == "png" and "redrawn" in panel.status.value
+    key = store.key(figure, figure.preset(third), frames.FRAME_DPI)
+    framestore.wait_for_writes()  # (the panel stores what it drew on a thread of its own)
+    kept = store.get(key)
+    assert kept is not None
+    assert (framestore.decode(kept) == framestore.decode(panel.image.value)).all()
+    assert framestore.description_of(kept) == panel.alt_text
+    again = ControlPanel(figure, store=store, **figure.preset(third))
+    assert again.stored_count == 1 and again.image.value == kept
+
+
+def _panel_race(folder, barrier):
+    """A kernel of a class: its panel moves to the setting the others move to."""
+    figure = FIGURES["playground"]
+    panel = ControlPanel(figure, store=None)
+    panel.store = FrameStore(folder)
+    barrier.wait()
+    panel.controls["depth"].value = panel.controls["depth"].value + 1
+    assert panel.error.value == ""
+    return panel.redraw_count - panel.stored_count - 1, bytes(panel.image.value)
+
+
+def test_a_class_moving_together_draws_the_new_frame_once(tmp_path):
+    """Four kernels move to the same new setting at once: one draws it (under the frame's
+    lock), the other three wait for it and show the stored frame, the same bytes."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Manager().Barrier(4)
+    with context.Pool(4) as pool:
+        results = pool.starmap(_panel_race, [(tmp_path / "store", barrier)] * 4)
+    drawn = [d for d, _ in results]
+    assert sorted(drawn) == [0, 0, 0, 1], drawn
+    pictures = [picture for d, picture in results if d == 0]
+    assert len(set(pictures)) == 1
 
 
 def _race(folder, counter, barrier):
@@ -240,3 +272,30 @@ def test_a_figure_shown_twice_in_a_page_stores_its_frames_once(tmp_path):
             InteractiveFigure("plain_store_figure", "tests", tiny, TINY.params, TINY.presets),
             frames_from=first,
         )
+
+
+def test_a_figure_of_ones_own_edited_is_never_shown_from_before(tmp_path):
+    """A lecturer's figure (drawing code outside the package) is kept by its code: edited, it
+    gets new addresses; the same code defined again (a re-run cell) finds its frames; a course
+    figure's address rests on the package's source hash alone."""
+    store = FrameStore(tmp_path)
+
+    def line(fig, n):
+        fig.subplots().plot(range(n))
+
+    def edited(fig, n):
+        fig.subplots().plot(range(n), "o")
+
+    def line_again(fig, n):
+        fig.subplots().plot(range(n))
+
+    def own(draw):
+        return InteractiveFigure("my_figure", "mine", draw, {"n": IntParam(1, 5, 2)}, {})
+
+    keys = {
+        name: store.key(own(draw), {"n": 2}, 100)
+        for name, draw in [("line", line), ("edited", edited), ("again", line_again)]
+    }
+    assert keys["line"] != keys["edited"] and keys["line"] == keys["again"]
+    assert framestore.own_figure_hash(FIGURES["playground"]) == ""
+    assert framestore.own_figure_hash(own(line)) != ""

@@ -24,6 +24,7 @@ the compositor reuses the background and unchanged titles (``compositor``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import math
 import time
@@ -34,7 +35,7 @@ import numpy as np
 
 from ..describe import describe
 from ..figures import BoolParam, ChoiceParam, FloatParam, InteractiveFigure, IntParam
-from ..framestore import default_store, description_of
+from ..framestore import default_store, description_of, encode_webp
 from ..plots import lecture_style, new_figure
 from .compositor import Compositor
 from .png import canvas_png
@@ -417,26 +418,19 @@ class ControlPanel:
         stored = described = None
         try:
             self.values = self.figure.resolve(**values)
-            if self.store is not None:
-                stored = self.store.get(self.store.key(self.figure, self.values, self.dpi))
-            if stored is not None:
-                described = description_of(stored)
-                with self.image.hold_sync():  # one message: a WebP with its format
-                    self.image.format, self.image.value = "webp", stored
-            else:
-                self.widget.add_class("helpers-busy")  # sent at once: the page shows the work
-                try:
-                    with lecture_style():
-                        self._render()
-                        self._compositor.draw()
-                    # Fast compression: a slightly larger PNG over a local socket beats 10 ms
-                    # of zlib.
-                    png = canvas_png(self._canvas, compress_level=1)
-                    described = describe(self._canvas)  # ~1 ms: read from what was drawn
-                    with self.image.hold_sync():
-                        self.image.format, self.image.value = "png", png
-                finally:
-                    self.widget.remove_class("helpers-busy")
+            with self._claim() as claim:
+                stored = claim.found if claim is not None else None
+                if stored is not None:
+                    described = description_of(stored)
+                    with self.image.hold_sync():  # one message: a WebP with its format
+                        self.image.format, self.image.value = "webp", stored
+                else:
+                    described = self._draw_and_send()
+                    if claim is not None:  # kept for the other kernels (a class), after ours
+                        rgb = np.array(np.asarray(self._canvas.canvas.buffer_rgba())[:, :, :3])
+                        claim.put_in_background(
+                            lambda: encode_webp(rgb, described, fast=True)  # noqa: B023
+                        )
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
             self.error.value = (
                 '<pre style="color:#D55E00;white-space:pre-wrap">'
@@ -463,6 +457,34 @@ class ControlPanel:
             f'<span class="helpers-alt">{html.escape(self.alt_text)}</span>'
         )
         self._show_setting()
+
+    def _key(self) -> str:
+        return self.store.key(self.figure, self.values, self.dpi)
+
+    def _claim(self):
+        """The stored frame for the current values, or the right to draw it (``FrameStore.claim``;
+        None without a store): when a class moves together, one kernel draws the new frame and
+        the others, asking meanwhile, wait for it and show it instead of drawing it too."""
+        if self.store is None:
+            return contextlib.nullcontext(None)
+        return self.store.claim(self._key())
+
+    def _draw_and_send(self) -> str:
+        """Draw the current values on the live canvas and send it as PNG; returns its
+        description."""
+        self.widget.add_class("helpers-busy")  # sent at once: the page shows the work
+        try:
+            with lecture_style():
+                self._render()
+                self._compositor.draw()
+            # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
+            png = canvas_png(self._canvas, compress_level=1)
+            described = describe(self._canvas)  # ~1 ms: read from what was drawn
+            with self.image.hold_sync():
+                self.image.format, self.image.value = "png", png
+            return described
+        finally:
+            self.widget.remove_class("helpers-busy")
 
     def _render(self):
         """Draw the figure on recycled axes, and lay it out anew only when an axes' content
