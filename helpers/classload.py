@@ -7,13 +7,15 @@ for each page's figure. Then every student moves the playground's first slider o
 same moment, and each page measures, in the page itself, the time from the key press to the new
 picture. Two ways (``--mode``): *together*, every student moves the playground's first slider
 one step to the same setting, as a class following the lecturer does (one kernel draws that frame,
-the others wait for it and read it from the shared frame store); *independent*, each student
+the others wait for it and read it from the shared frame store, which is empty when Voilà
+starts: nothing was filled before the class); *independent*, each student
 goes their own way, student i moving slider i mod S with the i-th of the keys that move it
 (arrows, Page Up/Down, Home, End), so that up to 6 S different settings are asked for at once and
 a shared store helps little. Per N and mode it reports the settings asked for, the pages that
 rendered, how long they took to show the figure (median and slowest, from the request), the
 median and p95 of that latency, each kernel's resident memory (the largest) and the total (Voilà
-and its kernels), and stops at the first N at which a page did not render or p95 exceeded 1 s.
+and its kernels), the CPU time the kernels, the server and Chromium used during the move (all
+share the machine's cores here), and stops at the first N at which a page did not render or p95 exceeded 1 s.
 Loopback only; every wait is bounded.
 """
 
@@ -24,6 +26,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -105,6 +108,32 @@ def _memory(server_pid: int) -> tuple[float, float]:
             pass
     total = psutil.Process(server_pid).memory_info().rss / 2**20 + sum(rss)
     return (max(rss) if rss else 0.0), total
+
+
+def _cpu_seconds(server_pid: int) -> dict:
+    """CPU time used so far (user + system, s) by the kernels, by the server (Voilà or the hub
+    with the students' servers and the proxy, kernels not counted) and by Chromium: where a
+    move's time goes when everything shares the cores."""
+    import psutil
+
+    def used(processes) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    kernels = kernel_processes(server_pid)
+    kernel_ids = {k.pid for k in kernels}
+    server = psutil.Process(server_pid)
+    around = [server, *(p for p in server.children(recursive=True) if p.pid not in kernel_ids)]
+    browsers = [
+        p for p in psutil.process_iter(["name"]) if "chrom" in (p.info["name"] or "").lower()
+    ]
+    return {"kernels": used(kernels), "server": used(around), "browsers": used(browsers)}
 
 
 def _user_memory(hub_pid: int) -> list[float]:
@@ -251,6 +280,7 @@ def _voila(pool: int = 0, log=None):
         if pool
         else []
     )
+    store = tempfile.TemporaryDirectory(prefix="class-frames-")  # empty: the kernels draw
     voila = subprocess.Popen(
         [
             sys.executable,
@@ -263,6 +293,7 @@ def _voila(pool: int = 0, log=None):
             *options,
         ],
         cwd=ROOT,
+        env={**os.environ, "HELPERS_FRAMES": store.name},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -280,6 +311,7 @@ def _voila(pool: int = 0, log=None):
             voila.wait(timeout=20)
         except subprocess.TimeoutExpired:
             voila.kill()
+        store.cleanup()
 
 
 def _wait_for_idle_kernels(server_pid: int, count: int, deadline: float) -> None:
@@ -356,6 +388,7 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
         presses = [
             _what_to_press(page.locator(sliders), i, mode) for i, page in enumerate(rendered)
         ]
+        cpu_before, move_start = _cpu_seconds(server_pid), time.time()
         for page, (slider, key) in zip(rendered, presses):  # as close to the same moment as can be
             page.locator(sliders).nth(slider).press(key)
         latencies = []
@@ -368,6 +401,8 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
                 latencies.append(page.evaluate("window.__changed - window.__pressed"))
             except Exception:
                 pass
+        move_seconds = time.time() - move_start
+        cpu_after = _cpu_seconds(server_pid)
         row = {
             "students": n,
             "mode": mode,
@@ -380,6 +415,10 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
             "load_s_max": round(max(loaded, default=math.nan), 2),
             "kernel_rss_mb_max": round(kernel_max, 1),
             "total_rss_mb": round(total, 1),
+            # CPU seconds spent during the move (from the first press to the last new picture
+            # seen), and the core-seconds there were: the machine's two cores are shared
+            "move_cpu_s": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after},
+            "move_core_s": round(move_seconds * (os.cpu_count() or 1), 2),
         }
         if hub:  # each student's Jupyter server with its kernels: what the hub's limit bounds
             row["user_rss_mb_max"] = round(max(users, default=0.0), 1)
@@ -423,6 +462,14 @@ def table(report: dict) -> str:
             + ", ".join(f"{r.get('user_rss_mb_max', 0):.0f} MB" for r in report["class"])
             + ")"
         )
+    for r in report["class"]:
+        if "move_cpu_s" in r:
+            cpu = r["move_cpu_s"]
+            lines.append(
+                f"({r['mode']}, {r['students']}: during the move the kernels used "
+                f"{cpu['kernels']:.1f} CPU s, the server {cpu['server']:.1f}, Chromium "
+                f"{cpu['browsers']:.1f}, of {r['move_core_s']:.1f} core-seconds)"
+            )
     if report.get("preheated"):
         lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")
     failed = ", ".join(
