@@ -15,8 +15,8 @@ a shared store helps little. Per N and mode it reports the settings asked for, t
 rendered, how long they took to show the figure (median and slowest, from the request), the
 median and p95 of that latency, each kernel's resident memory (the largest) and the total (Voilà
 and its kernels), the CPU time the kernels, the server and Chromium used during the move (all
-share the machine's cores here), and stops at the first N at which a page did not render or p95 exceeded 1 s.
-Loopback only; every wait is bounded.
+share the machine's cores here), and stops at the first N at which a page did not render or
+p95 exceeded 1 s. Loopback only; every wait is bounded.
 """
 
 from __future__ import annotations
