@@ -82,6 +82,7 @@ def time_panel(figure, setting, repeats):
     store (as the live panel keeps what it draws, for the other kernels of a class)."""
     import tempfile
 
+    from . import framestore
     from .display.panel import ControlPanel
     from .framestore import FrameStore
 
@@ -96,6 +97,7 @@ def time_panel(figure, setting, repeats):
             times.append((time.perf_counter() - start) * 1000)
             if panel.error.value:
                 raise RuntimeError(f"{figure.name}: redraw failed at {name}={value}")
+        framestore.wait_for_writes()  # (before the folder goes)
         if panel.stored_count:
             raise RuntimeError(f"{figure.name}: a drag onto new values found stored frames")
     return times
@@ -109,7 +111,7 @@ def time_stored(figure, repeats):
 
     from .display.frames import frame
     from .display.panel import ControlPanel
-    from .framestore import FrameStore
+    from .framestore import FrameStore, wait_for_writes
 
     presets = list(figure.presets)
     with tempfile.TemporaryDirectory(prefix="bench-frames-") as folder:
@@ -125,6 +127,7 @@ def time_stored(figure, repeats):
             start = time.perf_counter()
             panel.presets.value = target
             times.append((time.perf_counter() - start) * 1000)
+        wait_for_writes()  # (the panel keeps the frames it drew: before the folder goes)
         if panel.stored_count < len(times):
             raise RuntimeError(f"{figure.name}: a stored preset was drawn instead of shown")
     return times

@@ -432,19 +432,22 @@ def _what_to_press(handles, student: int, mode: str) -> tuple[int, str]:
     """(which slider, which key) this student presses, decided before anyone presses."""
     if mode == "together":
         return 0, "ArrowRight"
-    count = handles.count()
-    slider = student % count
+    # only the sliders that move: a greyed-out one (a parameter the setting ignores) does not
+    enabled = handles.evaluate_all(
+        "hs => hs.map((h, i) => h.closest('[disabled]') ? -1 : i).filter(i => i >= 0)"
+    )
+    slider = enabled[student % len(enabled)]
     now, low, high = (
         float(handles.nth(slider).get_attribute(a) or 0)
         for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax")
     )
     keys = (KEYS_UP if now < high else ()) + (KEYS_DOWN if now > low else ())
-    return slider, keys[(student // count) % len(keys)]
+    return slider, keys[(student // len(enabled)) % len(keys)]
 
 
 def table(report: dict) -> str:
     lines = [
-        f"{'mode':>11} {'students':>8} {'settings':>8} {'rendered':>8} "
+        f"{'mode':>11} {'students':>8} {'settings':>8} {'rendered':>8} {'moved':>6} "
         f"{'load s (median, max)':>21} {'median ms':>10} {'p95 ms':>8} {'kernel MB':>10} "
         f"{'total MB':>9}"
     ]
@@ -452,7 +455,7 @@ def table(report: dict) -> str:
         load = f"{r['load_s_median']:.1f}, {r['load_s_max']:.1f}"
         lines.append(
             f"{r['mode']:>11} {r['students']:8d} {r['settings']:8d} {r['rendered']:8d} "
-            f"{load:>21} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
+            f"{r['moved']:6d} {load:>21} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
             f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}"
         )
     if report.get("server") == "jupyterhub":
@@ -478,7 +481,8 @@ def table(report: dict) -> str:
     )
     lines.append(
         f"first failing class size: {failed} "
-        f"(a page that did not render, or p95 over {report['failing_p95_ms']:.0f} ms); "
+        f"(a page that did not render or whose picture did not change, or p95 over "
+        f"{report['failing_p95_ms']:.0f} ms); "
         f"{report['cpus']} CPUs, notebook {report['notebook']}"
     )
     return "\n".join(lines)

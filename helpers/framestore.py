@@ -14,8 +14,9 @@ Who uses it:
   stored setting shows at once;
 - several kernels (a class on one server) and several build workers share one folder: a frame
   is written to a temporary file and renamed into place (readers never see half a frame), and
-  ``get_or_render`` holds a lock per frame, so that when twenty kernels ask for the same new
-  frame at once one draws it and the others wait for it and read it.
+  a frame is claimed (``FrameStore.claim``: a lock per frame, taken by ``get_or_render`` and by
+  the live panel) before it is drawn, so that when twenty kernels ask for the same new frame at
+  once one draws it and the others wait for it and read it.
 
 Where: ``$HELPERS_FRAMES`` if set (``off`` turns the store off), else ``build/frames`` in the
 repository the package was installed from (editable install), else a cache folder in the
@@ -26,6 +27,7 @@ frames used longest ago are removed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -44,6 +46,7 @@ SIZE_VARIABLE = "HELPERS_FRAMES_MAX_MB"
 FORMAT_VERSION = "webp-lossless-1"  # change it when the way frames are drawn or encoded changes
 WEBP_MAGIC = (b"RIFF", b"WEBP")
 PACKAGE = Path(__file__).resolve().parent
+CLAIM_PATIENCE_S = 10.0  # a frame another process draws for longer than this is drawn here too
 
 
 def source_hash() -> str:
@@ -84,23 +87,67 @@ def default_folder() -> Path | None:
 
 
 def own_figure_hash(figure) -> str:
-    """ "" for a course figure (its drawing code is the package's, in ``source_hash``); for a
-    figure defined elsewhere (a lecturer's own, in a notebook; a test's), a hash of its drawing
-    functions' code, figure size and title, so that a frame drawn before the figure was edited is
-    never shown after. (Values its functions read from outside, e.g. a notebook's globals, are
-    not seen: change the figure's name when you change those.)"""
-    functions = [f for f in (figure.draw, figure.frame, figure.relevant) if f is not None]
-    if all(getattr(f, "__module__", "").partition(".")[0] == "helpers" for f in functions):
+    """ "" for a course figure (its drawing code is the package's, in ``source_hash``); for any
+    other figure (a lecturer's own, in a notebook; a course figure copied with a change; a
+    test's), a hash of its drawing functions' code and the values they hold (defaults, closure
+    cells, a partial's arguments), its figure size and title, so that a frame drawn before the
+    figure was edited is never shown after. (Globals its functions read, e.g. a notebook's
+    variables, are not seen: change the figure's name when you change those.)"""
+    from .figures import FIGURES
+
+    if FIGURES.get(figure.name) is figure:
         return ""
     digest = hashlib.sha256(repr((figure.figsize, figure.title)).encode())
-    for function in functions:
-        code = getattr(function, "__code__", None)
-        if code is None:  # a callable object: kept by this process alone
-            digest.update(f"{id(function)}/{os.getpid()}".encode())
-            continue
-        _digest_code(code, digest)
-        digest.update(repr(getattr(function, "__defaults__", None)).encode())
+    for function in (figure.draw, figure.frame, figure.relevant):
+        _digest_function(function, digest)
     return digest.hexdigest()
+
+
+def _digest_function(function, digest) -> None:
+    while isinstance(function, functools.partial):
+        digest.update(_stable_repr((function.args, sorted(function.keywords.items()))).encode())
+        function = function.func
+    code = getattr(function, "__code__", None)
+    if code is None:  # None, or a callable object: by its type's name and its attributes
+        digest.update(
+            _stable_repr(
+                (
+                    type(function).__qualname__,
+                    vars(function) if hasattr(function, "__dict__") else function,
+                )
+            ).encode()
+        )
+        return
+    _digest_code(code, digest)
+    cells = [cell.cell_contents for cell in (function.__closure__ or ()) if _has_contents(cell)]
+    for held in (function.__defaults__, function.__kwdefaults__, cells):
+        digest.update(_stable_repr(held).encode())
+
+
+def _has_contents(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:  # an empty cell (a name bound later)
+        return False
+    return True
+
+
+def _stable_repr(value) -> str:
+    """repr, with sets in sorted order (a set's order changes with PYTHONHASHSEED, so from one
+    kernel to the next) and functions by their code."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(map(_stable_repr, value))) + "}"
+    if isinstance(value, dict):
+        return (
+            "{" + ", ".join(f"{_stable_repr(k)}: {_stable_repr(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(map(_stable_repr, value)) + ")"
+    if isinstance(value, types.FunctionType):
+        digest = hashlib.sha256()
+        _digest_code(value.__code__, digest)
+        return f"<function {digest.hexdigest()[:16]}>"
+    return repr(value)
 
 
 def _digest_code(code, digest) -> None:
@@ -112,7 +159,7 @@ def _digest_code(code, digest) -> None:
         if isinstance(constant, types.CodeType):
             _digest_code(constant, digest)
         else:
-            digest.update(repr(constant).encode())
+            digest.update(_stable_repr(constant).encode())
 
 
 def encode_webp(rgb, description: str | None = None, fast: bool = False) -> bytes:
@@ -212,8 +259,9 @@ class FrameStore:
             pass
         return data
 
-    def put(self, key: str, data: bytes) -> None:
-        """Store ``data`` at ``key``: written aside, then renamed into place (atomic)."""
+    def put(self, key: str, data: bytes, trim: bool = True) -> None:
+        """Store ``data`` at ``key``: written aside, then renamed into place (atomic); then
+        ``trim_if_due`` unless ``trim`` is False (a claim trims after it has let go)."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
@@ -225,6 +273,11 @@ class FrameStore:
             Path(temporary).unlink(missing_ok=True)
             raise
         self._written_since_trim += len(data)
+        if trim:
+            self.trim_if_due()
+
+    def trim_if_due(self) -> None:
+        """Trim (below) once a twentieth of the bound has been written since the last time."""
         if self._written_since_trim > self.max_bytes // 20:
             self.trim()
 
@@ -240,26 +293,55 @@ class FrameStore:
             return data
 
     @contextlib.contextmanager
-    def claim(self, key: str):
+    def claim(self, key: str, waiting=None, patience: float = CLAIM_PATIENCE_S):
         """The right to draw the frame at ``key``: yields a ``Claim`` whose ``found`` is the
         frame if it is stored (after waiting, if another process is drawing it, until that one
         has stored it), else None: then the caller draws it and stores it (``claim.put``, or
-        ``claim.put_in_background``) while any other process claiming it waits. A process that
-        dies while drawing frees the lock (the system releases it); the next one draws."""
+        ``claim.put_in_background``) while any other process claiming it waits. ``waiting()``
+        is called once if this has to wait (the panel shows it is busy). After ``patience``
+        seconds of waiting, or when the lock cannot be had at all (a store this user may read
+        but not write), the caller draws the frame itself, unclaimed: a store never stops a
+        picture. The system releases a dying process's lock (unless a child it forked still
+        holds the file open); the next one then draws."""
         found = self.get(key)
         if found is not None or fcntl is None:
             yield Claim(self, key, found, None)
             return
-        lock_path = self.folder / "locks" / f"{key}.lock"
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(lock_path, "a")
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        claim = Claim(self, key, self.get(key), lock)  # found: drawn by the lock's last holder
+        lock = self._lock(key, waiting, patience)
+        claim = Claim(self, key, self.get(key) if lock else None, lock)  # drawn while we waited?
         try:
             yield claim
         finally:
             if not claim.handed_over:
                 claim.release()
+
+    def _lock(self, key: str, waiting, patience: float):
+        """The frame's lock file, locked; or None if it cannot be had within ``patience``."""
+        lock_path = self.folder / "locks" / f"{key}.lock"
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(lock_path, "a")
+        except OSError:
+            return None
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                    waiting = None
+                if time.monotonic() > deadline:
+                    lock.close()
+                    return None
+                time.sleep(0.005)
+            except OSError:
+                lock.close()
+                return None
+        with contextlib.suppress(OSError):
+            os.utime(lock_path)  # in use: trim() removes only locks nobody took in an hour
+        return lock
 
     def frames(self) -> list[Path]:
         return [p for p in self.folder.glob("??/*.webp")]
@@ -312,14 +394,20 @@ class Claim:
         asking for it meanwhile waits and reads it. For the live panel: its picture is sent
         first, and the WebP encoding (10–50 ms, which releases Python's lock) costs its own
         thread nothing."""
+        _writer().submit(self._finish, encode)  # (if this raises, the claim is released)
         self.handed_over = True
-        _writer().submit(self._finish, encode)
 
     def _finish(self, encode) -> None:
         try:
-            self.put(encode())
+            self.store.put(self.key, encode(), trim=False)
+        except Exception as error:  # a full disk, a store turned read-only: said, not fatal
+            import logging
+
+            logging.getLogger(__name__).warning("frame %s not stored: %r", self.key[:12], error)
         finally:
             self.release()
+        with contextlib.suppress(OSError):
+            self.store.trim_if_due()
 
     def release(self) -> None:
         if self._lock is not None:

@@ -590,7 +590,7 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
     }
     printed = classload.table(report)
     assert (
-        "independent       10       10       10             9.5, 14.2        120      300"
+        "independent       10       10       10     10             9.5, 14.2        120      300"
         in printed
     )
     assert "first failing class size: independent none of those tried" in printed

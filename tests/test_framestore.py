@@ -299,3 +299,58 @@ def test_a_figure_of_ones_own_edited_is_never_shown_from_before(tmp_path):
     assert keys["line"] != keys["edited"] and keys["line"] == keys["again"]
     assert framestore.own_figure_hash(FIGURES["playground"]) == ""
     assert framestore.own_figure_hash(own(line)) != ""
+
+
+def test_a_copied_or_parametrised_figure_is_addressed_by_what_it_draws(tmp_path):
+    """A course figure copied with another size, a figure drawn by a partial with other
+    arguments, a closure over another value: each gets addresses of its own."""
+    import functools
+    from dataclasses import replace
+
+    store = FrameStore(tmp_path)
+    course = FIGURES["chain_product"]
+    values = course.defaults()
+    bigger = replace(course, figsize=(12, 6))
+    assert store.key(bigger, values, 100) != store.key(course, values, 100)
+
+    def scaled(fig, n, scale):
+        fig.subplots().plot([scale * i for i in range(n)])
+
+    def closure_over(scale):
+        def draw(fig, n):
+            fig.subplots().plot([scale * i for i in range(n)])
+
+        return draw
+
+    def own(draw):
+        return InteractiveFigure("my_figure", "mine", draw, {"n": IntParam(1, 5, 2)}, {})
+
+    partials = [own(functools.partial(scaled, scale=s)) for s in (1, 2, 1)]
+    closures = [own(closure_over(s)) for s in (1, 2, 1)]
+    for first, second, again in (partials, closures):
+        keys = [store.key(f, {"n": 2}, 100) for f in (first, second, again)]
+        assert keys[0] != keys[1] and keys[0] == keys[2]
+
+
+def test_a_store_that_cannot_be_locked_or_is_held_too_long_never_stops_a_picture(tmp_path):
+    """No lock to be had (a store this user cannot write): the panel draws, unclaimed. A frame
+    held by another drawer past the claim's patience: drawn here too, after saying it waits."""
+    import fcntl
+    import time
+
+    unwritable = tmp_path / "unwritable"
+    unwritable.mkdir()
+    (unwritable / "locks").write_text("a file where the lock folder would be")
+    panel = ControlPanel(FIGURES["chain_product"], store=FrameStore(unwritable))
+    assert panel.error.value == "" and panel.image.format == "png"
+
+    store = FrameStore(tmp_path / "store")
+    key = "cd" + "0" * 62
+    (store.folder / "locks").mkdir(parents=True)
+    with open(store.folder / "locks" / f"{key}.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another drawer (another open file: it conflicts)
+        said, start = [], time.monotonic()
+        with store.claim(key, waiting=lambda: said.append("waiting"), patience=0.2) as claim:
+            waited = time.monotonic() - start
+            assert claim.found is None and claim._lock is None
+        assert said == ["waiting"] and 0.2 <= waited < 2

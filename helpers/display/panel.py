@@ -418,7 +418,7 @@ class ControlPanel:
         stored = described = None
         try:
             self.values = self.figure.resolve(**values)
-            with self._claim() as claim:
+            with self._claim() as claim:  # (waiting for another kernel's frame: busy)
                 stored = claim.found if claim is not None else None
                 if stored is not None:
                     described = description_of(stored)
@@ -428,10 +428,10 @@ class ControlPanel:
                     described = self._draw_and_send()
                     if claim is not None:  # kept for the other kernels (a class), after ours
                         rgb = np.array(np.asarray(self._canvas.canvas.buffer_rgba())[:, :, :3])
-                        claim.put_in_background(
-                            lambda: encode_webp(rgb, described, fast=True)  # noqa: B023
-                        )
+                        claim.put_in_background(lambda: encode_webp(rgb, described, fast=True))
+            self.widget.remove_class("helpers-busy")
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
+            self.widget.remove_class("helpers-busy")
             self.error.value = (
                 '<pre style="color:#D55E00;white-space:pre-wrap">'
                 f"{html.escape(type(error).__name__)}: "
@@ -467,7 +467,7 @@ class ControlPanel:
         the others, asking meanwhile, wait for it and show it instead of drawing it too."""
         if self.store is None:
             return contextlib.nullcontext(None)
-        return self.store.claim(self._key())
+        return self.store.claim(self._key(), waiting=lambda: self.widget.add_class("helpers-busy"))
 
     def _draw_and_send(self) -> str:
         """Draw the current values on the live canvas and send it as PNG; returns its
