@@ -53,15 +53,30 @@ LOADED = """new MutationObserver((records, observer) => {
 }).observe(document, {subtree: true, childList: true, attributes: true,
                       attributeFilter: ['src']});"""
 
+# In each page: at time of day ``at`` (ms), focus slider number ``slider`` of the first panel
+# (the playground's own; the page holds a second panel, whose picture is not watched) and press
+# ``key`` on it (a keydown as the keyboard sends it, which noUiSlider, behind ipywidgets' sliders,
+# handles).
+PRESS_AT = """([selector, slider, key, at]) => {
+  const handle = document.querySelector('.helpers-panel').querySelectorAll(selector)[slider];
+  setTimeout(() => {
+    handle.focus();
+    handle.dispatchEvent(new KeyboardEvent('keydown', {key, code: key, bubbles: true,
+                                                       cancelable: true}));
+  }, Math.max(0, at - Date.now()));
+}"""
+
 # In each page: note when a key goes down in the slider and when the figure's picture changes.
 WATCH = """() => {
-  const image = document.querySelector('.widget-image');
+  const image = document.querySelector('.helpers-panel .widget-image');
   window.__pressed = null; window.__changed = null;
   new MutationObserver(() => { if (window.__pressed !== null && window.__changed === null)
                                  window.__changed = performance.now(); })
       .observe(image, {attributes: true, attributeFilter: ['src']});
   document.addEventListener('keydown', () => {
-    if (window.__pressed === null) window.__pressed = performance.now();
+    if (window.__pressed === null) {
+      window.__pressed = performance.now(); window.__pressed_at = Date.now();
+    }
   }, true);
 }"""
 
@@ -384,24 +399,45 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
         users = _user_memory(server_pid) if hub else []
         for page in rendered:
             page.evaluate(WATCH)
-        sliders = ".helpers-panel .widget-slider .noUi-handle"
+        # the first panel's sliders (the playground's own; the page holds another panel, whose
+        # picture is not the one watched)
+        sliders = ".widget-slider .noUi-handle"
         presses = [
-            _what_to_press(page.locator(sliders), i, mode) for i, page in enumerate(rendered)
+            _what_to_press(page.locator(".helpers-panel").first.locator(sliders), i, mode)
+            for i, page in enumerate(rendered)
         ]
         cpu_before, move_start = _cpu_seconds(server_pid), time.time()
-        for page, (slider, key) in zip(rendered, presses):  # as close to the same moment as can be
-            page.locator(sliders).nth(slider).press(key)
+        # The same moment: each page is told to press its key at one time of day, 1 s plus
+        # 50 ms a page from now (Playwright speaks to the pages one after another; a key
+        # pressed through it in each page in turn would spread the presses over seconds).
+        at = time.time() * 1000 + 1000 + 50 * len(rendered)
+        for page, (slider, key) in zip(rendered, presses):
+            page.evaluate(PRESS_AT, [sliders, slider, key, at])
         latencies = []
         moved_by = time.time() + 30 + n  # the move's own time: what the loading took is spent
-        for page in rendered:
+        for page, (slider, key) in zip(rendered, presses):
             try:
                 page.wait_for_function(
                     "window.__changed !== null", timeout=max(1_000, (moved_by - time.time()) * 1000)
                 )
                 latencies.append(page.evaluate("window.__changed - window.__pressed"))
-            except Exception:
-                pass
+            except Exception:  # say what the student pressed and what the page shows
+                with contextlib.suppress(Exception):
+                    status = page.evaluate(
+                        "[window.__pressed !== null, (document.querySelector("
+                        "'.helpers-status') || {}).textContent || '', (document.querySelector("
+                        "'.helpers-panel pre') || {}).textContent || '']"
+                    )
+                    log(
+                        f"a picture did not change after {key} on slider {slider}: key seen "
+                        f"{status[0]}, status {status[1][:120]!r}, error {status[2][:200]!r}"
+                    )
         move_seconds = time.time() - move_start
+        pressed_at = []  # when each page saw its key (time of day): how close "at once" was
+        for page in rendered:
+            with contextlib.suppress(Exception):
+                pressed_at.append(page.evaluate("window.__pressed_at || null"))
+        pressed_at = [t for t in pressed_at if t is not None]
         cpu_after = _cpu_seconds(server_pid)
         row = {
             "students": n,
@@ -419,6 +455,9 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
             # seen), and the core-seconds there were: the machine's two cores are shared
             "move_cpu_s": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after},
             "move_core_s": round(move_seconds * (os.cpu_count() or 1), 2),
+            # from the first student's key press to the last one's (Playwright presses the keys
+            # in the pages one after another)
+            "press_spread_ms": round(max(pressed_at) - min(pressed_at)) if pressed_at else None,
         }
         if hub:  # each student's Jupyter server with its kernels: what the hub's limit bounds
             row["user_rss_mb_max"] = round(max(users, default=0.0), 1)
@@ -471,7 +510,8 @@ def table(report: dict) -> str:
             lines.append(
                 f"({r['mode']}, {r['students']}: during the move the kernels used "
                 f"{cpu['kernels']:.1f} CPU s, the server {cpu['server']:.1f}, Chromium "
-                f"{cpu['browsers']:.1f}, of {r['move_core_s']:.1f} core-seconds)"
+                f"{cpu['browsers']:.1f}, of {r['move_core_s']:.1f} core-seconds; the key "
+                f"presses spread over {r.get('press_spread_ms')} ms)"
             )
     if report.get("preheated"):
         lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")
