@@ -3,20 +3,21 @@
 Starts Voilà on 127.0.0.1 with the playground notebook (from the repository's root, so that its
 template asks no other host for anything), then for each class size N opens N pages at once in
 Debian's Chromium (driven by Playwright; nothing is downloaded), as N students would, and waits
-for each page's figure. Then every student moves the playground's first slider one step at the
-same moment, and each page measures, in the page itself, the time from the key press to the new
-picture. Two ways (``--mode``): *together*, every student moves the playground's first slider
-one step to the same setting, as a class following the lecturer does (one kernel draws that frame,
-the others wait for it and read it from the shared frame store, which is empty when Voilà
-starts: nothing was filled before the class); *independent*, each student
-goes their own way, student i moving slider i mod S with the i-th of the keys that move it
-(arrows, Page Up/Down, Home, End), so that up to 6 S different settings are asked for at once and
-a shared store helps little. Per N and mode it reports the settings asked for, the pages that
+for each page's figure. Then every student moves a slider of the playground one step at the same
+moment (each page presses its key at one time of day, within milliseconds of the others), and
+each page measures, in the page itself, the time from the key press to the new picture. Two ways
+(``--mode``): *together*, every student moves the playground's first slider one step to the same
+setting, as a class following the lecturer does (one kernel draws that frame, the others wait
+for it and read it from the shared frame store, which is empty when Voilà starts: nothing was
+filled before the class); *independent*, each student goes their own way, student i moving
+slider i mod S (of the sliders not greyed out) with the i-th of the keys that move it (arrows,
+Page Up/Down, Home, End), so that up to 6 S different settings are asked for at once and a
+shared store helps little. Per N and mode it reports the settings asked for, the pages that
 rendered, how long they took to show the figure (median and slowest, from the request), the
 median and p95 of that latency, each kernel's resident memory (the largest) and the total (Voilà
 and its kernels), the CPU time the kernels, the server and Chromium used during the move (all
-share the machine's cores here), and stops at the first N at which a page did not render or
-p95 exceeded 1 s. Loopback only; every wait is bounded.
+share the machine's cores here), and stops at the first N at which a page did not render or p95
+exceeded 1 s. Loopback only; every wait is bounded.
 """
 
 from __future__ import annotations
