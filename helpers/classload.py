@@ -433,7 +433,7 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
                         f"a picture did not change after {key} on slider {slider}: key seen "
                         f"{status[0]}, status {status[1][:120]!r}, error {status[2][:200]!r}"
                     )
-        move_seconds = time.time() - move_start
+        move_seconds = time.time() - max(move_start, at / 1000)  # from the presses
         pressed_at = []  # when each page saw its key (time of day): how close "at once" was
         for page in rendered:
             with contextlib.suppress(Exception):
