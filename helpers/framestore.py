@@ -95,7 +95,12 @@ def own_figure_hash(figure) -> str:
     variables, are not seen: change the figure's name when you change those.)"""
     from .figures import FIGURES
 
-    if FIGURES.get(figure.name) is figure:
+    functions = [f for f in (figure.draw, figure.frame, figure.relevant) if f is not None]
+    in_package = all(
+        getattr(f, "__module__", None) and f.__module__.partition(".")[0] == "helpers"
+        for f in functions
+    )
+    if in_package and FIGURES.get(figure.name) is figure:  # (a lecturer may register one too)
         return ""
     digest = hashlib.sha256(repr((figure.figsize, figure.title)).encode())
     for function in (figure.draw, figure.frame, figure.relevant):

@@ -299,6 +299,18 @@ def test_a_figure_of_ones_own_edited_is_never_shown_from_before(tmp_path):
     assert keys["line"] != keys["edited"] and keys["line"] == keys["again"]
     assert framestore.own_figure_hash(FIGURES["playground"]) == ""
     assert framestore.own_figure_hash(own(line)) != ""
+    from helpers.figures import interactive_figure
+
+    @interactive_figure(
+        notebook="99_mine", params={"n": IntParam(1, 5, 2)}, presets={}, name="registered_own"
+    )
+    def registered(fig, n):
+        fig.subplots().plot(range(n))
+
+    try:  # registered by a lecturer: still addressed by its code
+        assert framestore.own_figure_hash(FIGURES["registered_own"]) != ""
+    finally:
+        del FIGURES["registered_own"]
 
 
 def test_a_copied_or_parametrised_figure_is_addressed_by_what_it_draws(tmp_path):
