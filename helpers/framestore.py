@@ -299,15 +299,15 @@ class FrameStore:
 
     @contextlib.contextmanager
     def claim(self, key: str, waiting=None, patience: float = CLAIM_PATIENCE_S):
-        """The right to draw the frame at ``key``: yields a ``Claim`` whose ``found`` is the
-        frame if it is stored (after waiting, if another process is drawing it, until that one
-        has stored it), else None: then the caller draws it and stores it (``claim.put``, or
-        ``claim.put_in_background``) while any other process claiming it waits. ``waiting()``
-        is called once if this has to wait (the panel shows it is busy). After ``patience``
-        seconds of waiting, or when the lock cannot be had at all (a store this user may read
-        but not write), the caller draws the frame itself, unclaimed: a store never stops a
-        picture. The system releases a dying process's lock (unless a child it forked still
-        holds the file open); the next one then draws."""
+        """The right to draw the frame at ``key``: yields a ``Claim`` whose ``found`` is the frame
+        if it is stored (after waiting, if another process is drawing it, until that one has stored
+        it), else None: then the caller draws it and stores it (``claim.put``, or
+        ``claim.put_in_background``) while any other process claiming it waits. ``waiting()`` is
+        called once if this has to wait more than 0.25 s (the panel shows it is busy). After
+        ``patience`` seconds of waiting, or when the lock cannot be had at all (a store this user
+        may read but not write), the caller draws the frame itself, unclaimed: a store never stops a
+        picture. The system releases a dying process's lock (unless a child it forked still holds
+        the file open); the next one then draws."""
         found = self.get(key)
         if found is not None or fcntl is None:
             yield Claim(self, key, found, None)
@@ -334,7 +334,9 @@ class FrameStore:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if waiting is not None:
+                # said only past a quarter second: the panel's busy cue shows after 0.3 s
+                # anyway, and a class of kernels that each wait a moment sends no messages
+                if waiting is not None and time.monotonic() > deadline - patience + 0.25:
                     waiting()
                     waiting = None
                 if time.monotonic() > deadline:
