@@ -82,9 +82,8 @@ def time_panel(figure, setting, repeats):
     store (as the live panel keeps what it draws, for the other kernels of a class)."""
     import tempfile
 
-    from . import framestore
     from .display.panel import ControlPanel
-    from .framestore import FrameStore
+    from .framestore import FrameStore, wait_for_writes
 
     _clear_caches()
     with tempfile.TemporaryDirectory(prefix="bench-frames-") as folder:
@@ -97,7 +96,7 @@ def time_panel(figure, setting, repeats):
             times.append((time.perf_counter() - start) * 1000)
             if panel.error.value:
                 raise RuntimeError(f"{figure.name}: redraw failed at {name}={value}")
-        framestore.wait_for_writes()  # (before the folder goes)
+        wait_for_writes()  # (the panel keeps the frames it drew: before the folder goes)
         if panel.stored_count:
             raise RuntimeError(f"{figure.name}: a drag onto new values found stored frames")
     return times

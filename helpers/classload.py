@@ -407,7 +407,7 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
             _what_to_press(page.locator(".helpers-panel").first.locator(sliders), i, mode)
             for i, page in enumerate(rendered)
         ]
-        cpu_before, move_start = _cpu_seconds(server_pid), time.time()
+        cpu_before = _cpu_seconds(server_pid)
         # The same moment: each page is told to press its key at one time of day, 1 s plus
         # 50 ms a page from now (Playwright speaks to the pages one after another; a key
         # pressed through it in each page in turn would spread the presses over seconds).
@@ -433,7 +433,7 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
                         f"a picture did not change after {key} on slider {slider}: key seen "
                         f"{status[0]}, status {status[1][:120]!r}, error {status[2][:200]!r}"
                     )
-        move_seconds = time.time() - max(move_start, at / 1000)  # from the presses
+        move_seconds = time.time() - at / 1000  # from the presses
         pressed_at = []  # when each page saw its key (time of day): how close "at once" was
         for page in rendered:
             with contextlib.suppress(Exception):

@@ -103,7 +103,7 @@ def own_figure_hash(figure) -> str:
     if in_package and FIGURES.get(figure.name) is figure:  # (a lecturer may register one too)
         return ""
     digest = hashlib.sha256(repr((figure.figsize, figure.title)).encode())
-    for function in (figure.draw, figure.frame, figure.relevant):
+    for function in functions:
         _digest_function(function, digest)
     return digest.hexdigest()
 
@@ -113,7 +113,7 @@ def _digest_function(function, digest) -> None:
         digest.update(_stable_repr((function.args, sorted(function.keywords.items()))).encode())
         function = function.func
     code = getattr(function, "__code__", None)
-    if code is None:  # None, or a callable object: by its type's name and its attributes
+    if code is None:  # a callable object: by its type's name and its attributes
         digest.update(
             _stable_repr(
                 (
@@ -266,7 +266,7 @@ class FrameStore:
 
     def put(self, key: str, data: bytes, trim: bool = True) -> None:
         """Store ``data`` at ``key``: written aside, then renamed into place (atomic); then
-        ``trim_if_due`` unless ``trim`` is False (a claim trims after it has let go)."""
+        ``trim_if_due`` unless ``trim`` is False (a claim trims once it has let go)."""
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
@@ -308,12 +308,12 @@ class FrameStore:
         may read but not write), the caller draws the frame itself, unclaimed: a store never stops a
         picture. The system releases a dying process's lock (unless a child it forked still holds
         the file open); the next one then draws."""
-        found = self.get(key)
-        if found is not None or fcntl is None:
-            yield Claim(self, key, found, None)
-            return
-        lock = self._lock(key, waiting, patience)
-        claim = Claim(self, key, self.get(key) if lock else None, lock)  # drawn while we waited?
+        found, lock = self.get(key), None
+        if found is None and fcntl is not None:
+            lock = self._lock(key, waiting, patience)
+            if lock is not None:
+                found = self.get(key)  # drawn by the lock's last holder while we waited?
+        claim = Claim(self, key, found, lock)
         try:
             yield claim
         finally:
@@ -328,18 +328,19 @@ class FrameStore:
             lock = open(lock_path, "a")
         except OSError:
             return None
-        deadline = time.monotonic() + patience
+        start = time.monotonic()
         while True:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                waited = time.monotonic() - start
                 # said only past a quarter second: the panel's busy cue shows after 0.3 s
                 # anyway, and a class of kernels that each wait a moment sends no messages
-                if waiting is not None and time.monotonic() > deadline - patience + 0.25:
+                if waiting is not None and waited > 0.25:
                     waiting()
                     waiting = None
-                if time.monotonic() > deadline:
+                if waited > patience:
                     lock.close()
                     return None
                 time.sleep(0.005)
@@ -393,7 +394,7 @@ class Claim:
         self.handed_over = False
 
     def put(self, data: bytes) -> None:
-        self.store.put(self.key, data)
+        self.store.put(self.key, data, trim=False)  # trimmed on release, not while held
 
     def put_in_background(self, encode) -> None:
         """Call ``encode()`` (which returns the frame's bytes) on this process's writer thread
@@ -406,21 +407,22 @@ class Claim:
 
     def _finish(self, encode) -> None:
         try:
-            self.store.put(self.key, encode(), trim=False)
+            self.put(encode())
         except Exception as error:  # a full disk, a store turned read-only: said, not fatal
             import logging
 
             logging.getLogger(__name__).warning("frame %s not stored: %r", self.key[:12], error)
         finally:
             self.release()
-        with contextlib.suppress(OSError):
-            self.store.trim_if_due()
 
     def release(self) -> None:
+        """Let the frame go; then trim the store if it is due (never while others wait)."""
         if self._lock is not None:
             fcntl.flock(self._lock, fcntl.LOCK_UN)
             self._lock.close()
             self._lock = None
+        with contextlib.suppress(OSError):
+            self.store.trim_if_due()
 
 
 _writer_pool = None

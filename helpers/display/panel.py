@@ -418,20 +418,21 @@ class ControlPanel:
         stored = described = None
         try:
             self.values = self.figure.resolve(**values)
-            with self._claim() as claim:  # (waiting for another kernel's frame: busy)
-                stored = claim.found if claim is not None else None
-                if stored is not None:
-                    described = description_of(stored)
-                    with self.image.hold_sync():  # one message: a WebP with its format
-                        self.image.format, self.image.value = "webp", stored
-                else:
-                    described = self._draw_and_send()
-                    if claim is not None:  # kept for the other kernels (a class), after ours
-                        rgb = np.array(np.asarray(self._canvas.canvas.buffer_rgba())[:, :, :3])
-                        claim.put_in_background(lambda: encode_webp(rgb, described, fast=True))
-            self.widget.remove_class("helpers-busy")
+            try:  # busy while waiting for another kernel's frame or drawing our own
+                with self._claim() as claim:
+                    stored = claim.found if claim is not None else None
+                    if stored is not None:
+                        described = description_of(stored)
+                        with self.image.hold_sync():  # one message: a WebP with its format
+                            self.image.format, self.image.value = "webp", stored
+                    else:
+                        described = self._draw_and_send()
+                        if claim is not None:  # kept for the other kernels (a class), after ours
+                            rgb = np.array(np.asarray(self._canvas.canvas.buffer_rgba())[:, :, :3])
+                            claim.put_in_background(lambda: encode_webp(rgb, described, fast=True))
+            finally:
+                self.widget.remove_class("helpers-busy")
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
-            self.widget.remove_class("helpers-busy")
             self.error.value = (
                 '<pre style="color:#D55E00;white-space:pre-wrap">'
                 f"{html.escape(type(error).__name__)}: "
@@ -471,20 +472,17 @@ class ControlPanel:
 
     def _draw_and_send(self) -> str:
         """Draw the current values on the live canvas and send it as PNG; returns its
-        description."""
+        description. (``redraw`` takes the busy cue away again.)"""
         self.widget.add_class("helpers-busy")  # sent at once: the page shows the work
-        try:
-            with lecture_style():
-                self._render()
-                self._compositor.draw()
-            # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
-            png = canvas_png(self._canvas, compress_level=1)
-            described = describe(self._canvas)  # ~1 ms: read from what was drawn
-            with self.image.hold_sync():
-                self.image.format, self.image.value = "png", png
-            return described
-        finally:
-            self.widget.remove_class("helpers-busy")
+        with lecture_style():
+            self._render()
+            self._compositor.draw()
+        # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
+        png = canvas_png(self._canvas, compress_level=1)
+        described = describe(self._canvas)  # ~1 ms: read from what was drawn
+        with self.image.hold_sync():
+            self.image.format, self.image.value = "png", png
+        return described
 
     def _render(self):
         """Draw the figure on recycled axes, and lay it out anew only when an axes' content
