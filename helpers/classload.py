@@ -83,6 +83,8 @@ WATCH = """() => {
 
 
 def _wait_for_server(url: str, seconds: float) -> None:
+    """Until ``url`` answers. (Ask for a file Voilà serves, not the notebook's page: a page asked
+    for starts a kernel, which would then sit among the class's, counted and using memory.)"""
     deadline = time.time() + seconds
     while True:
         try:
@@ -314,7 +316,7 @@ def _voila(pool: int = 0, log=None):
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_server(origin, 60)
+        _wait_for_server(origin + "voila/static/voila.js", 60)
         if pool:
             start = time.time()
             _wait_for_idle_kernels(voila.pid, pool, deadline=start + 60 + 15 * pool)

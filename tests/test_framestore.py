@@ -155,6 +155,39 @@ def test_a_class_moving_together_draws_the_new_frame_once(tmp_path):
     assert len(set(pictures)) == 1
 
 
+def test_a_panel_that_showed_stored_frames_lays_out_its_canvas_when_idle(tmp_path, monkeypatch):
+    """A kernel whose first frames came from the store (a class: one kernel drew them) has
+    never laid out its canvas; idle, it does, so that its first drawn frame needs no new
+    layout, and that frame is, pixel for pixel, what a panel that drew its first frame itself
+    shows after the same step."""
+    import asyncio
+
+    from helpers.display import panel as panel_module
+
+    monkeypatch.setattr(panel_module, "WARM_UP_DELAY_S", 0.05)
+    store = FrameStore(tmp_path)
+    figure = FIGURES["playground"]
+    frames.frame(figure, figure.resolve(), store)
+
+    async def a_student():
+        panel = ControlPanel(figure, store=store, throttle_seconds=0)
+        assert panel.stored_count == 1 and panel.layout_count == 0
+        await asyncio.sleep(0.5)  # idle: the warm-up draws, unsent
+        laid_out = panel.layout_count
+        assert laid_out >= 1 and panel.redraw_count == 1
+        panel.controls["depth"].value += 1
+        return panel, laid_out
+
+    panel, laid_out = asyncio.run(a_student())
+    assert panel.stored_count == 1 and panel.redraw_count == 2 and panel.error.value == ""
+    assert panel.layout_count == laid_out  # the first drawn frame: no layout of its own
+    drew_its_own = ControlPanel(figure, store=None, throttle_seconds=0)
+    drew_its_own.controls["depth"].value += 1
+    assert drew_its_own.values == panel.values
+    live, reference = (framestore.decode(p.image.value) for p in (panel, drew_its_own))
+    assert (live == reference).all()
+
+
 def _race(folder, counter, barrier):
     store = FrameStore(folder)
     barrier.wait()

@@ -42,6 +42,7 @@ from .png import canvas_png
 from .recycling import Recycler, prepare
 
 CUSTOM = "(custom)"
+WARM_UP_DELAY_S = 2.0  # idle this long after showing a stored frame: lay out the canvas
 PANEL_DPI = 100  # a 10-inch figure is a 1,000-pixel picture, shown 1,000 pixels wide
 PANEL_CSS = """<style>
 .helpers-panel { --jp-widgets-font-size: 15px; --jp-ui-font-size1: 15px; }
@@ -302,6 +303,7 @@ class ControlPanel:
         self._sup_positions = {}
         self._pending = None
         self._last_redraw_end = -math.inf
+        self._warm_up_pending = None
         self._applying = False
         self.redraw_count = 0
         self.layout_count = 0
@@ -443,6 +445,8 @@ class ControlPanel:
         self.error.value = ""
         self.redraw_count += 1
         self.stored_count += stored is not None
+        if stored is not None and self._laid_out_for is None:
+            self._warm_up_when_idle()
         self._last_redraw_end = time.perf_counter()
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
         how = "from the frame store" if stored is not None else "redrawn"
@@ -458,6 +462,33 @@ class ControlPanel:
             f'<span class="helpers-alt">{html.escape(self.alt_text)}</span>'
         )
         self._show_setting()
+
+    def _warm_up_when_idle(self):
+        """A panel that has only shown stored frames has never laid out its canvas, so its first
+        drawn frame would pay the layout and a full draw (~0.3 s for the playground, the
+        longest wait of a class that moves together: every kernel found its first frames in
+        the store). Once the kernel has been idle for WARM_UP_DELAY_S, draw the current
+        values on the canvas, unsent, so that the first new frame is as quick as the next."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # headless: nobody waits for a first frame
+            return
+        if self._warm_up_pending is None:
+            self._warm_up_pending = loop.call_later(WARM_UP_DELAY_S, self._warm_up)
+
+    def _warm_up(self):
+        self._warm_up_pending = None
+        if self._laid_out_for is not None:  # a redraw drew meanwhile
+            return
+        if time.perf_counter() - self._last_redraw_end < WARM_UP_DELAY_S / 2:
+            self._warm_up_when_idle()  # the student is busy with the panel: later
+            return
+        try:
+            with lecture_style():
+                self._render()
+                self._compositor.draw()
+        except Exception:  # the next redraw draws it again and shows the error in the panel
+            self._laid_out_for = None
 
     def _key(self) -> str:
         return self.store.key(self.figure, self.values, self.dpi)
