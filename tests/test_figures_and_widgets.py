@@ -363,26 +363,35 @@ def test_an_error_while_drawing_is_shown_in_the_panel():
     assert panel.error.value == ""
 
 
-def test_the_panel_says_it_is_drawing_while_it_draws():
-    """While a redraw is drawn the panel carries the class "helpers-busy" (its CSS dims the
-    picture and says "drawing…" after 0.3 s, so a quick redraw shows nothing); afterwards, and
-    after a failed draw, it does not."""
+def test_the_panel_says_it_is_drawing_while_a_long_redraw_draws():
+    """A redraw longer than BUSY_AFTER_S carries the class "helpers-busy" (its CSS dims the
+    picture and says "drawing…") until it ends, failed or not; a quick redraw never sends it."""
+    import time
+
+    from helpers.display.panel import BUSY_AFTER_S
+
     seen, panels = [], []
 
     def draw(fig, n):
-        if panels:  # (the first draw is made while the panel is built)
+        if panels and n >= 4:  # (the first draw is made while the panel is built)
+            time.sleep(BUSY_AFTER_S + 0.15)
             seen.append("helpers-busy" in panels[0].widget._dom_classes)
-        if n == 3:
+        if n == 5:
             raise RuntimeError("failed")
         fig.subplots().plot(range(n))
 
     figure = InteractiveFigure("busy", "test", draw, {"n": IntParam(1, 5, 2)}, {"two": {"n": 2}})
     panel = ControlPanel(figure, store=None)
     panels.append(panel)
-    for n in (4, 3):
+    sent = []
+    panel.widget.observe(lambda change: sent.append(change["new"]), names="_dom_classes")
+    panel.controls["n"].value = 3  # quick: nothing sent for the cue
+    assert sent == []
+    for n in (4, 5):  # long, then long and failing
         panel.controls["n"].value = n
         assert "helpers-busy" not in panel.widget._dom_classes
-    assert seen == [True, True]
+    assert seen == [True, True] and len(sent) == 4  # set and taken away, twice
+    assert "RuntimeError" in panel.error.value
     assert "drawing…" in panel.widget.children[0].value  # the CSS that shows it
 
 

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import html
 import math
+import threading
 import time
 import traceback
 
@@ -42,6 +43,8 @@ from .png import canvas_png
 from .recycling import Recycler, prepare
 
 CUSTOM = "(custom)"
+BUSY_AFTER_S = 0.5  # a redraw longer than this (drawing, or waiting for a frame) says so: a
+# shorter wait keeps the flow of a drag, and a cue that flickers on and off only distracts
 WARM_UP_DELAY_S = 2.0  # idle this long after showing a stored frame: lay out the canvas
 PANEL_DPI = 100  # a 10-inch figure is a 1,000-pixel picture, shown 1,000 pixels wide
 PANEL_CSS = """<style>
@@ -57,12 +60,11 @@ PANEL_CSS = """<style>
                                max-width: 100% !important; object-fit: contain;
                                object-position: left top; }
 /* a redraw that takes longer than a moment (a new layout: ~0.5 s) shows that it is working:
-   the picture dims after 0.3 s and the status line says so; a quick redraw shows nothing */
+   past BUSY_AFTER_S the kernel marks the panel busy, the picture dims and the status line says
+   so; a quick redraw sends nothing for it */
 .helpers-panel .helpers-status::after { content: " · drawing…"; visibility: hidden; }
-.helpers-panel.helpers-busy .helpers-status::after { visibility: visible;
-                                                     transition: visibility 0s linear 0.3s; }
-.helpers-panel.helpers-busy .widget-image { opacity: 0.5; cursor: progress;
-                                            transition: opacity 0s linear 0.3s; }
+.helpers-panel.helpers-busy .helpers-status::after { visibility: visible; }
+.helpers-panel.helpers-busy .widget-image { opacity: 0.5; cursor: progress; }
 /* the picture's text alternative, rewritten from the drawn data at every redraw: read by
    screen readers (a11y.js makes it the picture's alt and announces the headline), not shown */
 .helpers-panel .helpers-alt, .helpers-panel .helpers-headline, .helpers-panel .helpers-announce,
@@ -192,6 +194,36 @@ def _sup_texts(fig) -> dict:
     return {kind: text for kind, text in found.items() if text is not None}
 
 
+class _BusyCue:
+    """The panel's busy class (PANEL_CSS dims the picture and says "drawing…") for a redraw
+    that takes longer than BUSY_AFTER_S: set from a timer thread, since the kernel's own thread
+    is busy drawing or waiting, and taken away when the redraw ends. A quick redraw sends no
+    message for it (in a class of twenty pages, two fewer per page and picture)."""
+
+    def __init__(self, widget):
+        self.widget = widget
+        self._lock = threading.Lock()
+        self._over = False
+        self._timer = threading.Timer(BUSY_AFTER_S, self._show)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def _show(self):
+        with self._lock:  # never after the redraw has ended
+            if not self._over:
+                self.widget.add_class("helpers-busy")
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._over = True
+        self._timer.cancel()
+        self.widget.remove_class("helpers-busy")  # (sends nothing unless it was set)
+        return False
+
+
 class ControlPanel:
     """Controls + preset buttons + the figure + a status line, for one InteractiveFigure."""
 
@@ -256,8 +288,9 @@ class ControlPanel:
         self.image = W.Image(
             format="png", layout=W.Layout(width=f"{width}px", max_width="100%", height="auto")
         )
+        # the status line, and the picture's text alternative (helpers.describe), read by screen
+        # readers and not shown: one widget, so that a redraw sends one message for both
         self.status = W.HTML()
-        self.description = W.HTML()  # the text alternative (helpers.describe), not shown
         self.error = W.HTML()
         rows = {
             name: W.HBox([control, self.typed[name]], layout=W.Layout(align_items="center"))
@@ -285,7 +318,6 @@ class ControlPanel:
                 W.HBox(list(rows.values()), layout=W.Layout(flex_flow="row wrap")),
                 self.presets,
                 self.image,
-                self.description,
                 self.status,
                 self.setting,
                 self.error,
@@ -420,7 +452,8 @@ class ControlPanel:
         stored = described = None
         try:
             self.values = self.figure.resolve(**values)
-            try:  # busy while waiting for another kernel's frame or drawing our own
+            # busy while waiting for another kernel's frame or drawing our own, if that is long
+            with _BusyCue(self.widget):
                 with self._claim() as claim:
                     stored = claim.found if claim is not None else None
                     if stored is not None:
@@ -432,8 +465,6 @@ class ControlPanel:
                         if claim is not None:  # kept for the other kernels (a class), after ours
                             rgb = np.array(np.asarray(self._canvas.canvas.buffer_rgba())[:, :, :3])
                             claim.put_in_background(lambda: encode_webp(rgb, described, fast=True))
-            finally:
-                self.widget.remove_class("helpers-busy")
         except Exception as error:  # shown in the panel: a lecture must not die on a slider
             self.error.value = (
                 '<pre style="color:#D55E00;white-space:pre-wrap">'
@@ -451,12 +482,10 @@ class ControlPanel:
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
         how = "from the frame store" if stored is not None else "redrawn"
         caption = self.figure.caption(**self.values)
+        self.alt_text = described or caption
         self.status.value = (
             f'<span class="helpers-status">{html.escape(caption)} · '
             f"{how} in {self.last_redraw_ms:.0f} ms</span>"
-        )
-        self.alt_text = described or caption
-        self.description.value = (
             f'<span class="helpers-headline">{html.escape(caption)}. '
             f"{html.escape(self.alt_text.split('. ')[0])}</span>"
             f'<span class="helpers-alt">{html.escape(self.alt_text)}</span>'
@@ -499,12 +528,11 @@ class ControlPanel:
         the others, asking meanwhile, wait for it and show it instead of drawing it too."""
         if self.store is None:
             return contextlib.nullcontext(None)
-        return self.store.claim(self._key(), waiting=lambda: self.widget.add_class("helpers-busy"))
+        return self.store.claim(self._key())
 
     def _draw_and_send(self) -> str:
         """Draw the current values on the live canvas and send it as PNG; returns its
-        description. (``redraw`` takes the busy cue away again.)"""
-        self.widget.add_class("helpers-busy")  # sent at once: the page shows the work
+        description."""
         with lecture_style():
             self._render()
             self._compositor.draw()
