@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def _wait_for_server(url: str, seconds: float) -> None:
     while True:
         try:
             urllib.request.urlopen(url, timeout=5).close()
+            return
+        except urllib.error.HTTPError:  # it answered (if not with that file): it is up
             return
         except OSError:
             if time.time() > deadline:

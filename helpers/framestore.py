@@ -298,19 +298,19 @@ class FrameStore:
             return data
 
     @contextlib.contextmanager
-    def claim(self, key: str, waiting=None, patience: float = CLAIM_PATIENCE_S):
+    def claim(self, key: str, patience: float = CLAIM_PATIENCE_S):
         """The right to draw the frame at ``key``: yields a ``Claim`` whose ``found`` is the frame
         if it is stored (after waiting, if another process is drawing it, until that one has stored
         it), else None: then the caller draws it and stores it (``claim.put``, or
-        ``claim.put_in_background``) while any other process claiming it waits. ``waiting()`` is
-        called once if this has to wait more than 0.25 s (the panel shows it is busy). After
+        ``claim.put_in_background``) while any other process claiming it waits. (The live panel
+        says it is busy if that takes long: ``display.panel._BusyCue``.) After
         ``patience`` seconds of waiting, or when the lock cannot be had at all (a store this user
         may read but not write), the caller draws the frame itself, unclaimed: a store never stops a
         picture. The system releases a dying process's lock (unless a child it forked still holds
         the file open); the next one then draws."""
         found, lock = self.get(key), None
         if found is None and fcntl is not None:
-            lock = self._lock(key, waiting, patience)
+            lock = self._lock(key, patience)
             if lock is not None:
                 found = self.get(key)  # drawn by the lock's last holder while we waited?
         claim = Claim(self, key, found, lock)
@@ -320,7 +320,7 @@ class FrameStore:
             if not claim.handed_over:
                 claim.release()
 
-    def _lock(self, key: str, waiting, patience: float):
+    def _lock(self, key: str, patience: float):
         """The frame's lock file, locked; or None if it cannot be had within ``patience``."""
         lock_path = self.folder / "locks" / f"{key}.lock"
         try:
@@ -334,13 +334,7 @@ class FrameStore:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                waited = time.monotonic() - start
-                # said only past a quarter second: the panel's busy cue shows after 0.3 s
-                # anyway, and a class of kernels that each wait a moment sends no messages
-                if waiting is not None and waited > 0.25:
-                    waiting()
-                    waiting = None
-                if waited > patience:
+                if time.monotonic() - start > patience:
                     lock.close()
                     return None
                 time.sleep(0.005)

@@ -3,8 +3,8 @@
 // and by helpers.show() in JupyterLab — it watches the page and, for every control panel:
 //  - names each slider's handle after its label (aria-label) and says its value as shown
 //    (aria-valuetext: the readout, or the number box of a log slider);
-//  - gives the live picture its text alternative (alt), from the panel's description, which
-//    the kernel rewrites from the drawn data at every redraw;
+//  - gives the live picture its text alternative (alt), from the hidden part of the panel's
+//    status line (.helpers-alt), which the kernel rewrites from the drawn data at every redraw;
 //  - announces the headline of a new picture in a polite live region, once a burst of slider
 //    moves has settled (1 s without a new picture), not at every frame.
 (function () {

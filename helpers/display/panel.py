@@ -46,6 +46,7 @@ CUSTOM = "(custom)"
 BUSY_AFTER_S = 0.5  # a redraw longer than this (drawing, or waiting for a frame) says so: a
 # shorter wait keeps the flow of a drag, and a cue that flickers on and off only distracts
 WARM_UP_DELAY_S = 2.0  # idle this long after showing a stored frame: lay out the canvas
+_last_redraw_in_this_kernel = -math.inf  # (any panel's: a warm-up waits while any is in use)
 PANEL_DPI = 100  # a 10-inch figure is a 1,000-pixel picture, shown 1,000 pixels wide
 PANEL_CSS = """<style>
 .helpers-panel { --jp-widgets-font-size: 15px; --jp-ui-font-size1: 15px; }
@@ -208,7 +209,10 @@ class _BusyCue:
         self._timer.daemon = True
 
     def __enter__(self):
-        self._timer.start()
+        try:
+            self._timer.start()
+        except RuntimeError:  # no thread to be had (a process limit): no cue, the picture anyway
+            pass
         return self
 
     def _show(self):
@@ -479,6 +483,8 @@ class ControlPanel:
         if stored is not None and self._laid_out_for is None:
             self._warm_up_when_idle()
         self._last_redraw_end = time.perf_counter()
+        global _last_redraw_in_this_kernel
+        _last_redraw_in_this_kernel = self._last_redraw_end
         self.last_redraw_ms = (self._last_redraw_end - start) * 1000
         how = "from the frame store" if stored is not None else "redrawn"
         caption = self.figure.caption(**self.values)
@@ -496,8 +502,11 @@ class ControlPanel:
         """A panel that has only shown stored frames has never laid out its canvas, so its first
         drawn frame would pay the layout and a full draw (~0.3 s for the playground, the
         longest wait of a class that moves together: every kernel found its first frames in
-        the store). Once the kernel has been idle for WARM_UP_DELAY_S, draw the current
-        values on the canvas, unsent, so that the first new frame is as quick as the next."""
+        the store). Once no panel of the kernel has redrawn for WARM_UP_DELAY_S, draw the
+        current values on the canvas, unsent, so that the first new frame is as quick as the
+        next. (It costs one draw per panel shown, also for a panel nobody moves; and a panel
+        laid out once that then shows stored frames of other content lays out again when it
+        next draws, as any panel does when its content changes.)"""
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # headless: nobody waits for a first frame
@@ -509,8 +518,9 @@ class ControlPanel:
         self._warm_up_pending = None
         if self._laid_out_for is not None:  # a redraw drew meanwhile
             return
-        if time.perf_counter() - self._last_redraw_end < WARM_UP_DELAY_S / 2:
-            self._warm_up_when_idle()  # the student is busy with the panel: later
+        busy = time.perf_counter() - _last_redraw_in_this_kernel < WARM_UP_DELAY_S / 2
+        if busy or self._pending is not None:
+            self._warm_up_when_idle()  # the student is using this panel or another: later
             return
         try:
             with lecture_style():
