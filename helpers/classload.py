@@ -461,8 +461,8 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
             # seen), and the core-seconds there were: the machine's two cores are shared
             "move_cpu_s": {k: round(cpu_after[k] - cpu_before[k], 2) for k in cpu_after},
             "move_core_s": round(move_seconds * (os.cpu_count() or 1), 2),
-            # from the first student's key press to the last one's (Playwright presses the keys
-            # in the pages one after another)
+            # from the first student's key press to the last one's, as each page saw it (each
+            # was told to press at one time of day: PRESS_AT)
             "press_spread_ms": round(max(pressed_at) - min(pressed_at)) if pressed_at else None,
         }
         if hub:  # each student's Jupyter server with its kernels: what the hub's limit bounds

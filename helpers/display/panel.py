@@ -523,9 +523,7 @@ class ControlPanel:
             self._warm_up_when_idle()  # the student is using this panel or another: later
             return
         try:
-            with lecture_style():
-                self._render()
-                self._compositor.draw()
+            self._draw_canvas()
         except Exception:  # the next redraw draws it again and shows the error in the panel
             self._laid_out_for = None
 
@@ -543,15 +541,19 @@ class ControlPanel:
     def _draw_and_send(self) -> str:
         """Draw the current values on the live canvas and send it as PNG; returns its
         description."""
-        with lecture_style():
-            self._render()
-            self._compositor.draw()
+        self._draw_canvas()
         # Fast compression: a slightly larger PNG over a local socket beats 10 ms of zlib.
         png = canvas_png(self._canvas, compress_level=1)
         described = describe(self._canvas)  # ~1 ms: read from what was drawn
         with self.image.hold_sync():
             self.image.format, self.image.value = "png", png
         return described
+
+    def _draw_canvas(self):
+        """The current values drawn on the live canvas (recycled axes, composed frame)."""
+        with lecture_style():
+            self._render()
+            self._compositor.draw()
 
     def _render(self):
         """Draw the figure on recycled axes, and lay it out anew only when an axes' content
