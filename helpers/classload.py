@@ -103,7 +103,10 @@ def kernel_processes(server_pid: int) -> list:
     """The live kernel processes Voilà (``server_pid``) has started (psutil processes).
 
     A kernel that has exited but is not yet reaped (a zombie) or has gone while we look is not
-    counted: it holds no memory, and asking for its command line raises."""
+    counted: it holds no memory, and asking for its command line raises. Nor is a kernel's own
+    child that has its command line: a process the kernel forks (to run a program, say) is a copy
+    of it until it runs that program, and a class server's flood test saw one as a 4th kernel at a
+    cap of 3."""
     import psutil
 
     def is_live_kernel(process) -> bool:
@@ -114,7 +117,16 @@ def kernel_processes(server_pid: int) -> list:
         except (psutil.NoSuchProcess, psutil.AccessDenied):  # ZombieProcess is a NoSuchProcess
             return False
 
-    return [p for p in psutil.Process(server_pid).children(recursive=True) if is_live_kernel(p)]
+    kernels = [p for p in psutil.Process(server_pid).children(recursive=True) if is_live_kernel(p)]
+    pids = {p.pid for p in kernels}
+
+    def parent_pid(process) -> int | None:
+        try:
+            return process.ppid()
+        except psutil.NoSuchProcess:
+            return None
+
+    return [p for p in kernels if parent_pid(p) not in pids]
 
 
 def _memory(server_pid: int) -> tuple[float, float]:

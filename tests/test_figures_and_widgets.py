@@ -632,6 +632,41 @@ def test_the_kernel_count_skips_a_kernel_that_has_exited_but_is_not_yet_reaped()
         exited.wait()
 
 
+def test_the_kernel_count_skips_a_copy_a_kernel_forks_of_itself():
+    """A kernel that starts a program forks first: until the child runs the program it is a copy
+    of the kernel, command line and all (the flood test in CI counted such a copy as a 4th kernel
+    at a cap of 3). A kernel and the copy it forked are one kernel; two kernels side by side, two.
+    """
+    import os
+    import subprocess
+    import sys
+
+    from helpers.classload import kernel_processes
+
+    forking = (
+        "import os, sys, time\n"
+        "if os.fork() == 0:\n"
+        "    time.sleep(60); os._exit(0)\n"  # the copy, before it would run a program
+        "print('forked', flush=True); time.sleep(60)\n"
+    )
+    kernel = subprocess.Popen(
+        [sys.executable, "-c", forking, "ipykernel"], stdout=subprocess.PIPE, text=True
+    )
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "ipykernel"])
+    try:
+        assert kernel.stdout.readline().strip() == "forked"
+        copies = psutil.Process(kernel.pid).children()
+        assert len(copies) == 1 and "ipykernel" in " ".join(copies[0].cmdline())
+        assert sorted(p.pid for p in kernel_processes(os.getpid())) == sorted(
+            [kernel.pid, other.pid]
+        )
+    finally:
+        for process in psutil.Process(kernel.pid).children() + [kernel, other]:
+            process.kill()
+        kernel.wait()
+        other.wait()
+
+
 def test_the_setting_line_has_no_float_noise():
     """A linear slider's arithmetic (3.9999999999999996 for 4) does not reach the setting line,
     which writes a number as a person would and reads it back exactly."""
