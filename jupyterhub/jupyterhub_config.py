@@ -86,6 +86,10 @@ c.Spawner.args = [
     # a class logging in at once starts its kernels together: on 2 cores a kernel took over
     # Voilà's default 60 s to answer, and its page then stayed at "Running …" for good
     "--VoilaExecutor.startup_timeout=300",
+    # … and its messages came late: a cell's output (the playground's panel) that reached the
+    # server more than nbclient's default 4 s after the cell's reply was dropped, and the page
+    # showed no figure (2 of 20 pages, and 4 of 20, in a class of 20 on 2 cores)
+    "--VoilaExecutor.iopub_timeout=120",
     # a kernel of a closed tab is shut down after 10 idle minutes, checked every minute
     "--MappingKernelManager.cull_idle_timeout=600",
     "--MappingKernelManager.cull_interval=60",
