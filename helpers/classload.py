@@ -16,8 +16,9 @@ shared store helps little. Per N and mode it reports the settings asked for, the
 rendered, how long they took to show the figure (median and slowest, from the request), the
 median and p95 of that latency, each kernel's resident memory (the largest) and the total (Voilà
 and its kernels), the CPU time the kernels, the server and Chromium used during the move (all
-share the machine's cores here), and stops at the first N at which a page did not render or p95
-exceeded 1 s. Loopback only; every wait is bounded.
+share the machine's cores here) and how many cell outputs the server dropped (its log's "Timeout
+waiting for IOPub output": a page then lacks that output), and stops at the first N at which a
+page did not render or p95 exceeded 1 s. Loopback only; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "10_playground.ipynb"
 FAILING_P95_MS = 1000.0
+# what nbclient (Voilà's executor) logs when it gives up waiting for a cell's output: the output
+# is left out of the page
+DROPPED_OUTPUT = b"Timeout waiting for IOPub output"
 HUB_FAILING_P95_MS = 1500.0  # through a hub the proxy sits between page and kernel
 MODES = ("together", "independent")
 # the keys a student may press on a slider, the ones that move it up first
@@ -233,8 +237,9 @@ def measure(
                 for n in sorted(students):
                     where = "a local JupyterHub" if hub else "Voilà"
                     log(f"class of {n} ({mode}): starting {where}, opening {n} pages …")
-                    with _server(hub, n if preheat else 0, log) as (open_page, server_pid):
-                        row = _one_class(browser, open_page, n, server_pid, log, mode, hub)
+                    with _server(hub, n if preheat else 0, log) as (open_page, pid, server_log):
+                        row = _one_class(browser, open_page, n, pid, log, mode, hub)
+                        row["outputs_dropped"] = server_log.read_bytes().count(DROPPED_OUTPUT)
                     rows.append(row)
                     log(
                         f"class of {n} ({mode}): {row['rendered']}/{n} rendered, median "
@@ -264,12 +269,14 @@ def measure(
 @contextlib.contextmanager
 def _server(hub: bool, pool: int, log):
     """A fresh server for one class: yields (how a student opens the playground, a function of
-    the page and the student's number; the process whose descendants are the kernels)."""
+    the page and the student's number; the process whose descendants are the kernels; the
+    server's log, with its kernels' and the students' servers')."""
     if not hub:
-        with _voila(pool, log) as (origin, pid):
+        with _voila(pool, log) as (origin, pid, server_log):
             yield (
                 (lambda page, student: page.goto(origin, timeout=60_000, wait_until="commit")),
                 pid,
+                server_log,
             )
         return
     from urllib.parse import quote
@@ -289,7 +296,7 @@ def _server(hub: bool, pool: int, log):
             page.fill("#password_input", running["password"])
             page.locator("#login_submit").click(no_wait_after=True)
 
-        yield open_page, running["pid"]
+        yield open_page, running["pid"], running["runtime"] / "jupyterhub.log"
 
 
 PREHEAT_REFILL_S = 600.0
@@ -299,7 +306,8 @@ PREHEAT_REFILL_S = 600.0
 def _voila(pool: int = 0, log=None):
     """Voilà with the playground on 127.0.0.1 (started in the repository's root, so that its
     template asks no other host for anything): yields (origin, its process id). ``pool``: that
-    many kernels preheated, yielded once they have run the notebook."""
+    many kernels preheated, yielded once they have run the notebook. Yields (origin, its process
+    id, its log)."""
     from .presenting import free_port
 
     port = free_port()
@@ -314,6 +322,8 @@ def _voila(pool: int = 0, log=None):
         else []
     )
     store = tempfile.TemporaryDirectory(prefix="class-frames-")  # empty: the kernels draw
+    server_log = Path(store.name) / "voila.log"  # (beside the frames: removed with them)
+    output = open(server_log, "wb")
     voila = subprocess.Popen(
         [
             sys.executable,
@@ -327,8 +337,8 @@ def _voila(pool: int = 0, log=None):
         ],
         cwd=ROOT,
         env={**os.environ, "HELPERS_FRAMES": store.name},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     try:
         _wait_for_server(origin + "voila/static/voila.js", 60)
@@ -337,13 +347,14 @@ def _voila(pool: int = 0, log=None):
             _wait_for_idle_kernels(voila.pid, pool, deadline=start + 60 + 15 * pool)
             if log:
                 log(f"the pool of {pool} kernels ran the notebook in {time.time() - start:.0f} s")
-        yield origin, voila.pid
+        yield origin, voila.pid, server_log
     finally:
         voila.terminate()
         try:
             voila.wait(timeout=20)
         except subprocess.TimeoutExpired:
             voila.kill()
+        output.close()
         store.cleanup()
 
 
@@ -365,9 +376,11 @@ def _wait_for_idle_kernels(server_pid: int, count: int, deadline: float) -> None
 
 
 def _failed(row: dict, limit: float = FAILING_P95_MS) -> bool:
-    """A page that did not render or whose picture never changed, or p95 over ``limit`` ms."""
+    """A page that did not render or whose picture never changed, an output the server dropped,
+    or p95 over ``limit`` ms."""
     return (
         row["rendered"] < row["students"]
+        or row.get("outputs_dropped", 0) > 0
         or row["moved"] < row["rendered"]
         or not row["p95_ms"] <= limit
     )
@@ -506,14 +519,15 @@ def table(report: dict) -> str:
     lines = [
         f"{'mode':>11} {'students':>8} {'settings':>8} {'rendered':>8} {'moved':>6} "
         f"{'load s (median, max)':>21} {'median ms':>10} {'p95 ms':>8} {'kernel MB':>10} "
-        f"{'total MB':>9}"
+        f"{'total MB':>9} {'dropped':>7}"
     ]
     for r in report["class"]:
         load = f"{r['load_s_median']:.1f}, {r['load_s_max']:.1f}"
         lines.append(
             f"{r['mode']:>11} {r['students']:8d} {r['settings']:8d} {r['rendered']:8d} "
             f"{r['moved']:6d} {load:>21} {r['median_ms']:10.0f} {r['p95_ms']:8.0f} "
-            f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f}"
+            f"{r['kernel_rss_mb_max']:10.0f} {r['total_rss_mb']:9.0f} "
+            f"{r.get('outputs_dropped', 0):7d}"
         )
     if report.get("server") == "jupyterhub":
         lines.append(
@@ -539,7 +553,8 @@ def table(report: dict) -> str:
     )
     lines.append(
         f"first failing class size: {failed} "
-        f"(a page that did not render or whose picture did not change, or p95 over "
+        f"(a page that did not render or whose picture did not change, an output the server "
+        f"dropped, or p95 over "
         f"{report['failing_p95_ms']:.0f} ms); "
         f"{report['cpus']} CPUs, notebook {report['notebook']}"
     )

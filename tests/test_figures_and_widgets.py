@@ -590,6 +590,7 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
                 "load_s_max": 14.25,
                 "kernel_rss_mb_max": 370.0,
                 "total_rss_mb": 3900.0,
+                "outputs_dropped": 0,
             }
         ],
         "first_failing_students": {"independent": None},
@@ -605,6 +606,7 @@ def test_the_class_load_test_refuses_bad_class_sizes_and_prints_a_table():
     assert "first failing class size: independent none of those tried" in printed
     assert not classload._failed(report["class"][0])
     assert classload._failed({**report["class"][0], "p95_ms": 1500.0})
+    assert classload._failed({**report["class"][0], "outputs_dropped": 1})  # a page lacks it
 
 
 def test_the_kernel_count_skips_a_kernel_that_has_exited_but_is_not_yet_reaped():
