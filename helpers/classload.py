@@ -150,7 +150,8 @@ def _memory(server_pid: int) -> tuple[float, float]:
 def _cpu_seconds(server_pid: int) -> dict:
     """CPU time used so far (user + system, s) by the kernels, by the server (Voilà or the hub
     with the students' servers and the proxy, kernels not counted) and by Chromium: where a
-    move's time goes when everything shares the cores."""
+    move's time goes when everything shares the cores; and the time the machine's hypervisor
+    gave to others (``stolen``, over all cores: a virtual machine's cores are shared too)."""
     import psutil
 
     def used(processes) -> float:
@@ -170,7 +171,24 @@ def _cpu_seconds(server_pid: int) -> dict:
     browsers = [
         p for p in psutil.process_iter(["name"]) if "chrom" in (p.info["name"] or "").lower()
     ]
-    return {"kernels": used(kernels), "server": used(around), "browsers": used(browsers)}
+    return {
+        "kernels": used(kernels),
+        "server": used(around),
+        "browsers": used(browsers),
+        "stolen": getattr(psutil.cpu_times(), "steal", 0.0),
+    }
+
+
+def _reference_ms() -> float:
+    """How long this machine takes, now, for a fixed piece of Python work (the best of three):
+    the same move on a machine in a slow spell (a virtual machine whose host is busy) takes
+    longer for every process, and this tells such a run from a slower course."""
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        sum(i * i for i in range(200_000))
+        best = min(best, time.perf_counter() - start)
+    return round(best * 1000, 1)
 
 
 def _user_memory(hub_pid: int) -> list[float]:
@@ -437,6 +455,7 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
             _what_to_press(page.locator(".helpers-panel").first.locator(sliders), i, mode)
             for i, page in enumerate(rendered)
         ]
+        reference_before = _reference_ms()
         cpu_before = _cpu_seconds(server_pid)
         # The same moment: each page is told to press its key at one time of day, 1 s plus
         # 50 ms a page from now (Playwright speaks to the pages one after another; a key
@@ -470,6 +489,7 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
                 pressed_at.append(page.evaluate("window.__pressed_at || null"))
         pressed_at = [t for t in pressed_at if t is not None]
         cpu_after = _cpu_seconds(server_pid)
+        reference_after = _reference_ms()
         row = {
             "students": n,
             "mode": mode,
@@ -489,6 +509,8 @@ def _one_class(browser, open_page, n: int, server_pid: int, log, mode: str, hub=
             # from the first student's key press to the last one's, as each page saw it (each
             # was told to press at one time of day: PRESS_AT)
             "press_spread_ms": round(max(pressed_at) - min(pressed_at)) if pressed_at else None,
+            # a fixed piece of work just before and just after the move (ms): the machine's speed
+            "reference_ms": [reference_before, reference_after],
         }
         if hub:  # each student's Jupyter server with its kernels: what the hub's limit bounds
             row["user_rss_mb_max"] = round(max(users, default=0.0), 1)
@@ -542,8 +564,11 @@ def table(report: dict) -> str:
             lines.append(
                 f"({r['mode']}, {r['students']}: during the move the kernels used "
                 f"{cpu['kernels']:.1f} CPU s, the server {cpu['server']:.1f}, Chromium "
-                f"{cpu['browsers']:.1f}, of {r['move_core_s']:.1f} core-seconds; the key "
-                f"presses spread over {r.get('press_spread_ms')} ms)"
+                f"{cpu['browsers']:.1f}, of {r['move_core_s']:.1f} core-seconds "
+                f"({cpu.get('stolen', 0):.1f} taken by the hypervisor); the key "
+                f"presses spread over {r.get('press_spread_ms')} ms; a fixed piece of work took "
+                f"{' and '.join(f'{ms:.0f}' for ms in r.get('reference_ms', []))} ms before and "
+                f"after)"
             )
     if report.get("preheated"):
         lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")
