@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -76,7 +77,8 @@ def local_hub(log=None, start_timeout: float = 90.0):
     a temporary folder. Yields a dict: ``origin`` (the hub's public URL), ``pid`` (the hub's
     process), ``password`` (the class password, made up), ``link`` (the nbgitpuller link of the
     playground, cloning this checkout's committed state), ``runtime`` (the folder of
-    the hub's state and log, and of the students' homes)."""
+    the hub's state and log, and of the students' homes: ~4 MB a student, removed when the
+    hub stops, but kept, and named, if anything failed)."""
     if not PROXY.exists():
         raise RuntimeError(
             f"the hub needs configurable-http-proxy at {PROXY}: npm ci --prefix jupyterhub"
@@ -124,7 +126,7 @@ def local_hub(log=None, start_timeout: float = 90.0):
                     ) from None
                 time.sleep(0.5)
         if log:
-            log(f"JupyterHub is up at {origin} (state and log in {runtime})")
+            log(f"JupyterHub is up at {origin} (its state and log in {runtime} while it runs)")
         yield {
             "origin": origin,
             "pid": process.pid,
@@ -132,6 +134,10 @@ def local_hub(log=None, start_timeout: float = 90.0):
             "link": nbgitpuller_link(origin, _course_repository(runtime)),
             "runtime": runtime,
         }
+        failed = False
+    except BaseException:
+        failed = True
+        raise
     finally:
         process.terminate()  # the hub stops its proxy; the students' servers it stops too
         try:
@@ -139,3 +145,8 @@ def local_hub(log=None, start_timeout: float = 90.0):
         except subprocess.TimeoutExpired:
             process.kill()
         output.close()
+        if failed:
+            if log:
+                log(f"the hub's state and log are kept in {runtime}")
+        else:
+            shutil.rmtree(runtime, ignore_errors=True)
