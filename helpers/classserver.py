@@ -3,10 +3,11 @@
 jupyter_server has no limit of its own on kernels: every page load starts one (~350 MB for a
 course notebook), so a class refreshing its pages can exhaust a machine's memory. The
 repository's ``voila.json`` makes Voilà use ``CappedKernelManager``: at most ``max_kernels``
-kernels (by default as many as three quarters of the machine's memory holds at
-``KERNEL_MB`` each); a page load beyond that is answered at once with HTTP 503 and the page
-"The class server is full: N of N places taken", instead of a hang. Idle kernels of closed
-pages are culled by jupyter_server's own culler (``voila.json`` sets its timeout).
+kernels (by default as many as three quarters of the machine's memory holds at the served
+notebook's ``KERNEL_MB`` each, or at the largest of them when Voilà serves the folder); a page
+load beyond that is answered at once with HTTP 503 and the page "The class server is full: N of
+N places taken", instead of a hang. Idle kernels of closed pages are culled by jupyter_server's
+own culler (``voila.json`` sets its timeout).
 
     voila notebooks/10_playground.ipynb --CappedKernelManager.max_kernels=20
 """
@@ -19,7 +20,33 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Integer, default
 
-KERNEL_MB = 400  # a course notebook's kernel in Voilà: ~350 MB measured, with room to spare
+# The most memory a kernel of each chapter takes, in MB: its largest resident size while the
+# notebook runs (measured 2026-12-06, HELPERS_FRAMES=off, so every picture is drawn), with room
+# to spare. tests/test_class_memory.py runs every notebook and fails the day one grows past its
+# number. (04 holds the lecture's six 4096 × 4096 weight matrices, 400 MB, in one section; 03
+# profiles eight activations' 30-layer networks.)
+KERNEL_MB = {
+    "00": 400,  # measured peak 318
+    "01": 450,  # 376
+    "02": 450,  # 373
+    "03": 700,  # 616
+    "04": 850,  # 766
+    "05": 600,  # 512
+    "06": 550,  # 486
+    "07": 450,  # 403
+    "08": 450,  # 403
+    "09": 450,  # 367
+    "10": 400,  # 365 (373 in Voilà, where the six training checks are left out)
+    "11": 400,  # 353
+}
+
+
+def kernel_mb(notebook_path: str | os.PathLike | None) -> int:
+    """The memory to reserve for one kernel of ``notebook_path`` (a course chapter, by its number);
+    for any other notebook, or none (Voilà serving a folder, whose pages may open any chapter),
+    the largest."""
+    chapter = os.path.basename(os.fspath(notebook_path or ""))[:2]
+    return KERNEL_MB.get(chapter, max(KERNEL_MB.values()))
 
 
 def machine_memory_mb() -> int:
@@ -34,12 +61,15 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     max_kernels = Integer(
         help="The most kernels running at once; a page load beyond them gets a 'full' page "
-        "(default: three quarters of the machine's memory at KERNEL_MB per kernel)"
+        "(default: three quarters of the machine's memory at the served notebook's KERNEL_MB "
+        "per kernel)"
     ).tag(config=True)
 
     @default("max_kernels")
     def _max_kernels_for_this_machine(self) -> int:
-        return max(1, int(0.75 * machine_memory_mb() / KERNEL_MB))
+        # Voilà makes its kernel manager with itself as the parent: the notebook it serves
+        served = getattr(self.parent, "notebook_path", None)
+        return max(1, int(0.75 * machine_memory_mb() / kernel_mb(served)))
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
