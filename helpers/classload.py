@@ -16,9 +16,12 @@ shared store helps little. Per N and mode it reports the settings asked for, the
 rendered, how long they took to show the figure (median and slowest, from the request), the
 median and p95 of that latency, each kernel's resident memory (the largest) and the total (Voilà
 and its kernels), the CPU time the kernels, the server and Chromium used during the move (all
-share the machine's cores here) and how many cell outputs the server dropped (its log's "Timeout
-waiting for IOPub output": a page then lacks that output), and stops at the first N at which a
-page did not render or p95 exceeded 1 s. Loopback only; every wait is bounded.
+share the machine's cores here), how much CPU time the hypervisor took meanwhile and how long a
+fixed piece of work took just before and after the move (the machine's speed just then), and how
+many cell outputs the server dropped (its log's "Timeout waiting for IOPub output": a page then
+lacks that output). It stops at the first N at which a page did not render, an output was
+dropped or p95 exceeded 1 s, and keeps that class's server log in ``build/class-bench/``.
+Loopback only; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -258,6 +261,9 @@ def measure(
                     with _server(hub, n if preheat else 0, log) as (open_page, pid, server_log):
                         row = _one_class(browser, open_page, n, pid, log, mode, hub)
                         row["outputs_dropped"] = server_log.read_bytes().count(DROPPED_OUTPUT)
+                        if _failed(row, limit):  # the server's side of it, kept for a look
+                            row["server_log"] = kept = str(_keep(server_log, f"{mode}-{n}"))
+                            log(f"class of {n} ({mode}) failed; its server's log: {kept}")
                     rows.append(row)
                     log(
                         f"class of {n} ({mode}): {row['rendered']}/{n} rendered, median "
@@ -317,15 +323,22 @@ def _server(hub: bool, pool: int, log):
         yield open_page, running["pid"], running["runtime"] / "jupyterhub.log"
 
 
+def _keep(server_log: Path, name: str) -> Path:
+    """A copy of a server's log in build/class-bench/ (the original goes with its server)."""
+    kept = ROOT / "build" / "class-bench" / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.log"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(server_log.read_bytes())
+    return kept
+
+
 PREHEAT_REFILL_S = 600.0
 
 
 @contextlib.contextmanager
 def _voila(pool: int = 0, log=None):
     """Voilà with the playground on 127.0.0.1 (started in the repository's root, so that its
-    template asks no other host for anything): yields (origin, its process id). ``pool``: that
-    many kernels preheated, yielded once they have run the notebook. Yields (origin, its process
-    id, its log)."""
+    template asks no other host for anything): yields (origin, its process id, its log).
+    ``pool``: that many kernels preheated, yielded once they have run the notebook."""
     from .presenting import free_port
 
     port = free_port()
@@ -341,23 +354,23 @@ def _voila(pool: int = 0, log=None):
     )
     store = tempfile.TemporaryDirectory(prefix="class-frames-")  # empty: the kernels draw
     server_log = Path(store.name) / "voila.log"  # (beside the frames: removed with them)
-    output = open(server_log, "wb")
-    voila = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "voila",
-            str(NOTEBOOK),
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-            *options,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "HELPERS_FRAMES": store.name},
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
+    with open(server_log, "wb") as output:  # (Voilà writes to its own copy of the file)
+        voila = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "voila",
+                str(NOTEBOOK),
+                "--no-browser",
+                f"--port={port}",
+                "--Voila.ip=127.0.0.1",
+                *options,
+            ],
+            cwd=ROOT,
+            env={**os.environ, "HELPERS_FRAMES": store.name},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_for_server(origin + "voila/static/voila.js", 60)
         if pool:
@@ -372,7 +385,6 @@ def _voila(pool: int = 0, log=None):
             voila.wait(timeout=20)
         except subprocess.TimeoutExpired:
             voila.kill()
-        output.close()
         store.cleanup()
 
 
@@ -567,8 +579,8 @@ def table(report: dict) -> str:
                 f"{cpu['browsers']:.1f}, of {r['move_core_s']:.1f} core-seconds "
                 f"({cpu.get('stolen', 0):.1f} taken by the hypervisor); the key "
                 f"presses spread over {r.get('press_spread_ms')} ms; a fixed piece of work took "
-                f"{' and '.join(f'{ms:.0f}' for ms in r.get('reference_ms', []))} ms before and "
-                f"after)"
+                f"{' and '.join(f'{ms:.0f}' for ms in r.get('reference_ms', [math.nan] * 2))} ms "
+                f"before and after)"
             )
     if report.get("preheated"):
         lines.append("(Voilà preheated a pool of N kernels before the pages were opened)")

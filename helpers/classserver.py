@@ -1,7 +1,7 @@
 """The class server: Voilà's kernels, capped to what the machine can hold.
 
-jupyter_server has no limit of its own on kernels: every page load starts one (~350 MB for a
-course notebook), so a class refreshing its pages can exhaust a machine's memory. The
+jupyter_server has no limit of its own on kernels: every page load starts one (340–810 MB for
+a course chapter), so a class refreshing its pages can exhaust a machine's memory. The
 repository's ``voila.json`` makes Voilà use ``CappedKernelManager``: at most ``max_kernels``
 kernels (by default as many as three quarters of the machine's memory holds at the served
 notebook's ``KERNEL_MB`` each, or at the largest of them when Voilà serves the folder); a page
@@ -20,24 +20,24 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Integer, default
 
-# The most memory a kernel of each chapter takes, in MB: its largest resident size while the
-# notebook runs (measured 2026-12-06, HELPERS_FRAMES=off, so every picture is drawn), with room
-# to spare. tests/test_class_memory.py runs every notebook and fails the day one grows past its
-# number. (04 holds the lecture's six 4096 × 4096 weight matrices, 400 MB, in one section; 03
-# profiles eight activations' 30-layer networks.)
+# The memory to reserve for a kernel of each chapter, in MB: its largest resident size while the
+# notebook runs (its high-water mark, measured 2026-12-06 with HELPERS_FRAMES=off, so every
+# picture is drawn), with room to spare. tests/test_classserver.py runs every notebook and fails
+# the day one grows past its number. (04 holds the lecture's six 4096 × 4096 weight matrices,
+# 400 MB, in one section; 03 profiles eight activations' 30-layer networks.)
 KERNEL_MB = {
-    "00": 400,  # measured peak 318
-    "01": 450,  # 376
-    "02": 450,  # 373
-    "03": 700,  # 616
-    "04": 850,  # 766
-    "05": 600,  # 512
-    "06": 550,  # 486
-    "07": 450,  # 403
+    "00": 400,  # high-water mark 339
+    "01": 450,  # 378
+    "02": 450,  # 374
+    "03": 700,  # 630
+    "04": 900,  # 809
+    "05": 600,  # 517
+    "06": 600,  # 531
+    "07": 450,  # 405
     "08": 450,  # 403
-    "09": 450,  # 367
-    "10": 400,  # 365 (373 in Voilà, where the six training checks are left out)
-    "11": 400,  # 353
+    "09": 450,  # 366
+    "10": 400,  # 365 (in Voilà, where the six training checks are left out, 373 resident)
+    "11": 400,  # 348
 }
 
 

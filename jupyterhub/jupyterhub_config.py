@@ -30,9 +30,10 @@ HERE = Path(__file__).resolve().parent
 RUNTIME = Path(os.environ.get("COURSE_HUB_RUNTIME", HERE.parent / "build" / "hub"))
 RUNTIME.mkdir(parents=True, exist_ok=True)
 
-# --- per student, from the course's measurements (README, "A class at scale"): a playground
-# kernel holds ~360 MB and the student's Jupyter server ~100 MB; 1 GiB leaves room for a second
-# chapter open beside the playground. A redraw is a fraction of a second of one core.
+# --- per student, from the course's measurements (README, "Teaching a class"): the student's
+# Jupyter server holds ~180 MB and one chapter's kernel 340-810 MB (the playground's ~370 MB,
+# chapter 04's the largest); two chapters open at once may go over 1 GB. A redraw is a fraction
+# of a second of one core.
 MEM_LIMIT = "1G"
 MEM_GUARANTEE = "512M"
 CPU_LIMIT = 1.0

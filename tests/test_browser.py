@@ -939,4 +939,5 @@ def test_a_local_jupyterhub_serves_students_the_playground_from_the_nbgitpuller_
     row = report["class"][0]
     assert report["server"] == "jupyterhub"
     assert (row["rendered"], row["moved"]) == (2, 2), row
+    assert row["outputs_dropped"] == 0, row  # no cell output lost on the way to a page
     assert 0 < row["user_rss_mb_max"] < 1024, row  # the configuration's mem_limit, 1G

@@ -5,8 +5,6 @@ is three quarters of the machine's memory at that size. The unit tests check how
 number; ``test_no_chapters_kernel_outgrows_its_share`` (marked slow: every notebook again, about
 a minute of the two cores; ``.ci/run`` runs it) checks the numbers themselves."""
 
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,7 @@ def test_every_chapter_has_a_kernel_size_and_anything_else_gets_the_largest():
     assert classserver.kernel_mb("my_own_notebook.ipynb") == largest
 
 
-def test_voila_caps_its_kernels_by_the_notebook_it_serves():
+def test_voila_caps_its_kernels_by_the_notebook_it_serves(monkeypatch):
     """Started as the README says (voila.json selects the capped manager), Voilà gives the
     manager itself as its parent, and the cap follows the notebook: the playground's small
     kernels fit more students than chapter 04's large ones, and the folder is capped for the
@@ -42,6 +40,7 @@ def test_voila_caps_its_kernels_by_the_notebook_it_serves():
         "notebooks": int(0.75 * memory / max(classserver.KERNEL_MB.values())),
     }
     for served, cap in expected.items():
+        monkeypatch.chdir(ROOT)  # where voila.json is, as the README starts Voilà
         app = Voila()
         try:
             app.initialize([str(ROOT / served), "--no-browser", "--port=0"])
@@ -52,15 +51,26 @@ def test_voila_caps_its_kernels_by_the_notebook_it_serves():
             Voila.clear_instance()
 
 
+def high_water_mb(pid: int) -> float:
+    """The most resident memory process ``pid`` has held so far (Linux's VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda nb: nb.name[:2])
 def test_no_chapters_kernel_outgrows_its_share(notebook):
-    """The notebook run top to bottom in a fresh kernel, every picture drawn (no frame store),
-    its kernel's resident memory sampled every 0.1 s: the largest stays within KERNEL_MB."""
+    """The notebook run top to bottom in a fresh kernel, every picture drawn (no frame store);
+    then its kernel's high-water mark, the most resident memory it ever held, is within the
+    chapter's KERNEL_MB. (Measured in a plain kernel: the Voilà app of the playground leaves out
+    six training runs, and its kernel measured 373 MB against 365 MB here.)"""
     import nbformat
-    import psutil
     from nbclient import NotebookClient
 
+    if not Path("/proc/self/status").exists():
+        pytest.skip("reads the kernel's high-water mark from Linux's /proc")
     nb = nbformat.read(notebook, as_version=4)
     client = NotebookClient(
         nb,
@@ -68,25 +78,10 @@ def test_no_chapters_kernel_outgrows_its_share(notebook):
         kernel_name="python3",
         resources={"metadata": {"path": str(notebook.parent)}},
     )
-    peak, done = [0], threading.Event()
-
-    def sample():
-        while not done.is_set():
-            try:
-                process = psutil.Process(client.km.provisioner.process.pid)
-                peak[0] = max(peak[0], process.memory_info().rss)
-            except (AttributeError, psutil.Error):  # not started yet, or gone
-                pass
-            time.sleep(0.1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    try:
-        client.execute()
-    finally:
-        done.set()
-        sampler.join()
-    peak_mb = peak[0] / 2**20
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        peak_mb = high_water_mb(client.km.provisioner.process.pid)
     share = classserver.KERNEL_MB[notebook.name[:2]]
     print(f"\n{notebook.name}: the kernel's largest resident size {peak_mb:.0f} MB of {share} MB")
     assert 100 < peak_mb <= share, (notebook.name, round(peak_mb))
