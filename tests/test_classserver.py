@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from helpers import classserver
+from helpers.handouts import client, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = notebook_paths(ROOT / "notebooks")
 
 
 def test_every_chapter_has_a_kernel_size_and_anything_else_gets_the_largest():
@@ -85,21 +86,15 @@ def test_no_chapters_kernel_outgrows_its_share(notebook):
     chapter's KERNEL_MB. (Measured in a plain kernel: the Voilà app of the playground leaves out
     six training runs, and its kernel measured 373 MB against 365 MB here.)"""
     import nbformat
-    from nbclient import NotebookClient
 
     if not Path("/proc/self/status").exists():
         pytest.skip("reads the kernel's high-water mark from Linux's /proc")
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(
-        nb,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(notebook.parent)}},
-    )
-    with client.setup_kernel():
+    runner = client(nb, notebook)  # a fresh kernel in the notebook's folder, as the handouts run
+    with runner.setup_kernel():
         for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
-        peak_mb = high_water_mb(client.km.provisioner.process.pid)
+            runner.execute_cell(cell, index)
+        peak_mb = high_water_mb(runner.km.provisioner.process.pid)
     share = classserver.KERNEL_MB[notebook.name[:2]]
     print(f"\n{notebook.name}: the kernel's largest resident size {peak_mb:.0f} MB of {share} MB")
     assert 100 < peak_mb <= share, (notebook.name, round(peak_mb))
