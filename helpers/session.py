@@ -15,8 +15,10 @@ from .seeding import ENVIRONMENT_VARIABLE, seed_from_environment, set_course_see
 
 def setup(seed: int = 0, threads: int = 1) -> int:
     """Seed Python, numpy and torch and every stream ``helpers`` draws from; fix torch's thread
-    count (one thread gives the same numbers on every machine and is fastest for the course's
-    small nets); apply the lecture plot style. Returns the seed in force, which is ``seed``
+    count (one thread gives the same numbers run after run on one machine, and is fastest for
+    the course's small nets; another processor may round the last bits differently, and a long
+    training run grows that into other numbers, which is why claims are checked at many seeds);
+    apply the lecture plot style. Returns the seed in force, which is ``seed``
     unless the environment variable ``COURSE_SEED`` overrides it for the whole run (notebooks
     use the returned value for the random numbers they draw themselves)."""
     seed = seed_from_environment(seed)
