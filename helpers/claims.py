@@ -23,6 +23,10 @@ class ClaimFailed(AssertionError):
 
 
 def _format(value) -> str:
+    """A measured value as a claim prints it: numbers to three significant figures, and a list or
+    array (of any depth) as its elements, each formatted so."""
+    if not isinstance(value, str) and np.ndim(value) > 0:
+        return "[" + ", ".join(_format(v) for v in np.asarray(value).tolist()) + "]"
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, numbers.Integral):

@@ -11,6 +11,11 @@ def test_a_true_claim_prints_its_numbers(capsys):
     assert capsys.readouterr().out == "✔ two is less than three  [two = 2, ratio = 0.333]\n"
 
 
+def test_a_claim_prints_lists_and_arrays_element_by_element(capsys):
+    helpers.claim("lists", True, losses=[np.float64(2.28714), 0.1], grid=np.array([[1.23456, 7]]))
+    assert capsys.readouterr().out == "✔ lists  [losses = [2.29, 0.1], grid = [[1.23, 7]]]\n"
+
+
 def test_a_false_claim_fails_loudly():
     with pytest.raises(helpers.ClaimFailed, match="✘ claim no longer holds: pigs fly"):
         helpers.claim("pigs fly", False)
